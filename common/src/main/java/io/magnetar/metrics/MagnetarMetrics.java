@@ -35,6 +35,7 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
     private final String[] constantLabels;
     private final Map<String, Family> families = new ConcurrentHashMap<>();
     private final List<Family> order = new CopyOnWriteArrayList<>();
+    private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
     private final List<AutoCloseable> instruments = new CopyOnWriteArrayList<>();
     private volatile Meter meter;
 
@@ -50,10 +51,16 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
         this.constantLabels = new String[] {"cluster", cluster};
     }
 
-    /** A monotonically increasing count, e.g. requests served. */
-    public LongAdder counter(String name, String help, String... labelPairs) {
+    /** A monotonically increasing count, e.g. requests served; the same name and labels give the same counter. */
+    public synchronized LongAdder counter(String name, String help, String... labelPairs) {
+        String key = name + '\u0000' + String.join("\u0000", labelPairs);
+        LongAdder existing = counters.get(key);
+        if (existing != null) {
+            return existing;
+        }
         LongAdder adder = new LongAdder();
         add(name, help, Type.COUNTER, adder::sum, labelPairs);
+        counters.put(key, adder);
         return adder;
     }
 

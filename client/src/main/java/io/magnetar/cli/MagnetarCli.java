@@ -1,0 +1,223 @@
+package io.magnetar.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code magnetar} command line: tenant feature flags through the broker's Magnetar REST API. Needs only a JDK.
+ *
+ * <pre>
+ * magnetar [--url URL] [--token TOKEN] features get TENANT
+ * magnetar [--url URL] [--token TOKEN] features set TENANT feature=on|off|default ...
+ * magnetar [--url URL] [--token TOKEN] features reset TENANT
+ * magnetar [--url URL] wait-ready SECONDS
+ * </pre>
+ * The URL defaults to {@code $MAGNETAR_WEB_URL} or {@code http://127.0.0.1:8080}; the token (sent as a bearer
+ * token, as Pulsar's token authentication expects) to {@code $MAGNETAR_AUTH_TOKEN}.
+ */
+public final class MagnetarCli {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+
+    private static final String USAGE_TEXT = """
+            usage: magnetar [--url URL] [--token TOKEN] COMMAND
+              features get TENANT                       show the tenant's features and where each comes from
+              features set TENANT NAME=on|off|default   switch features for the tenant (default = cluster default)
+              features reset TENANT                     drop every override of the tenant
+              wait-ready SECONDS                        wait until the broker is healthy and public/default exists
+            features: delay, transaction, retry, deadLetter, tagFilter
+            URL defaults to $MAGNETAR_WEB_URL or http://127.0.0.1:8080; TOKEN to $MAGNETAR_AUTH_TOKEN""";
+
+    /** Accepted switch values; {@code default} maps to null, which the API reads as "back to the default". */
+    private static final Map<String, Boolean> SWITCH_VALUES = new LinkedHashMap<>();
+
+    static {
+        SWITCH_VALUES.put("on", Boolean.TRUE);
+        SWITCH_VALUES.put("true", Boolean.TRUE);
+        SWITCH_VALUES.put("off", Boolean.FALSE);
+        SWITCH_VALUES.put("false", Boolean.FALSE);
+        SWITCH_VALUES.put("default", null);
+    }
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private String url;
+    private String token;
+
+    MagnetarCli(PrintStream out, PrintStream err, Map<String, String> env) {
+        this.out = out;
+        this.err = err;
+        this.url = env.getOrDefault("MAGNETAR_WEB_URL", "http://127.0.0.1:8080");
+        this.token = env.get("MAGNETAR_AUTH_TOKEN");
+    }
+
+    public static void main(String[] args) {
+        System.exit(new MagnetarCli(System.out, System.err, System.getenv()).run(args));
+    }
+
+    int run(String[] argv) {
+        List<String> args = new ArrayList<>(List.of(argv));
+        while (!args.isEmpty() && args.get(0).startsWith("--")) {
+            String opt = args.remove(0);
+            if (opt.equals("--help")) {
+                out.println(USAGE_TEXT);
+                return OK;
+            }
+            if (args.isEmpty()) {
+                return usage(opt + " needs a value");
+            }
+            switch (opt) {
+                case "--url" -> url = args.remove(0);
+                case "--token" -> token = args.remove(0);
+                default -> {
+                    return usage("unknown option " + opt);
+                }
+            }
+        }
+        url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        if (args.isEmpty()) {
+            return usage("no command");
+        }
+        String command = args.remove(0);
+        try {
+            return switch (command) {
+                case "features" -> features(args);
+                case "wait-ready" -> waitReady(args);
+                default -> usage("unknown command '" + command + "'");
+            };
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return FAILED;
+        }
+    }
+
+    private int features(List<String> args) throws InterruptedException {
+        if (args.size() < 2) {
+            return usage("features needs a subcommand and a tenant");
+        }
+        String sub = args.get(0);
+        String tenant = args.get(1);
+        String path = url + "/magnetar/v1/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8) + "/features";
+        HttpRequest.Builder request;
+        switch (sub) {
+            case "get" -> {
+                if (args.size() != 2) {
+                    return usage("features get takes only a tenant");
+                }
+                request = HttpRequest.newBuilder(URI.create(path)).GET();
+            }
+            case "reset" -> {
+                if (args.size() != 2) {
+                    return usage("features reset takes only a tenant");
+                }
+                request = HttpRequest.newBuilder(URI.create(path)).DELETE();
+            }
+            case "set" -> {
+                if (args.size() < 3) {
+                    return usage("features set needs at least one NAME=on|off|default");
+                }
+                Map<String, Boolean> patch = new LinkedHashMap<>();
+                for (String assignment : args.subList(2, args.size())) {
+                    int eq = assignment.indexOf('=');
+                    if (eq <= 0) {
+                        return usage("'" + assignment + "' is not NAME=on|off|default");
+                    }
+                    String value = assignment.substring(eq + 1);
+                    if (!SWITCH_VALUES.containsKey(value)) {
+                        return usage("'" + assignment + "': value must be on, off or default");
+                    }
+                    Boolean parsed = SWITCH_VALUES.get(value);
+                    patch.put(assignment.substring(0, eq), parsed);
+                }
+                request = HttpRequest.newBuilder(URI.create(path)).header("Content-Type", "application/json")
+                        .PUT(HttpRequest.BodyPublishers.ofString(Json.write(patch)));
+            }
+            default -> {
+                return usage("unknown features subcommand '" + sub + "'");
+            }
+        }
+        HttpResponse<String> response;
+        try {
+            response = send(request);
+        } catch (IOException e) {
+            err.println("magnetar: cannot reach " + url + ": " + e.getMessage());
+            return FAILED;
+        }
+        return printFeatures(response);
+    }
+
+    @SuppressWarnings("unchecked")
+    private int printFeatures(HttpResponse<String> response) {
+        Object body;
+        try {
+            body = Json.parse(response.body());
+        } catch (RuntimeException e) {
+            err.println("magnetar: HTTP " + response.statusCode() + " from " + response.uri() + ": "
+                    + response.body());
+            return FAILED;
+        }
+        if (response.statusCode() != 200 || !(body instanceof Map)) {
+            Object reason = body instanceof Map ? ((Map<String, Object>) body).get("reason") : body;
+            err.println("magnetar: HTTP " + response.statusCode() + ": " + reason);
+            return FAILED;
+        }
+        Map<String, Object> view = (Map<String, Object>) body;
+        Map<String, Object> features = (Map<String, Object>) view.get("features");
+        Map<String, Object> overrides = (Map<String, Object>) view.get("overrides");
+        out.println("tenant " + view.get("tenant"));
+        out.printf("%-12s %-4s %s%n", "FEATURE", "", "SOURCE");
+        features.forEach((name, enabled) -> out.printf("%-12s %-4s %s%n", name,
+                Boolean.TRUE.equals(enabled) ? "on" : "off",
+                overrides.containsKey(name) ? "tenant override" : "cluster default"));
+        return OK;
+    }
+
+    private int waitReady(List<String> args) throws InterruptedException {
+        if (args.size() != 1 || !args.get(0).matches("\\d+")) {
+            return usage("wait-ready takes a number of seconds");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(Long.parseLong(args.get(0))).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> health = send(HttpRequest.newBuilder(URI.create(url + "/admin/v2/brokers/health")));
+                if (health.statusCode() == 200) {
+                    HttpResponse<String> ns = send(HttpRequest.newBuilder(URI.create(url + "/admin/v2/namespaces/public")));
+                    if (ns.statusCode() == 200 && ns.body().contains("public/default")) {
+                        return OK;
+                    }
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        err.println("magnetar: broker at " + url + " not ready within " + args.get(0) + " s");
+        return FAILED;
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        if (token != null && !token.isBlank()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int usage(String problem) {
+        err.println("magnetar: " + problem);
+        err.println(USAGE_TEXT);
+        return USAGE;
+    }
+}

@@ -1,0 +1,89 @@
+package io.magnetar.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.magnetar.it.harness.Http;
+import io.magnetar.it.harness.StandaloneCluster;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.impl.auth.AuthenticationToken;
+import org.apache.pulsar.common.policies.data.TenantInfo;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With Pulsar's token authentication and authorization on, the admin API answers only super-users and the
+ * tenant's admin roles, as Pulsar's own tenant admin endpoints do.
+ */
+class AdminApiAuthorizationIT {
+    private static final byte[] KEY = new byte[32];
+
+    static {
+        new SecureRandom().nextBytes(KEY);
+    }
+
+    /** An HS256 JWT with the given subject, as {@code bin/pulsar tokens create} makes. */
+    private static String token(String subject) throws Exception {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8));
+        String payload = b64.encodeToString(("{\"sub\":\"" + subject + "\"}").getBytes(StandardCharsets.UTF_8));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(KEY, "HmacSHA256"));
+        String signature = b64.encodeToString(mac.doFinal((header + "." + payload).getBytes(StandardCharsets.UTF_8)));
+        return header + "." + payload + "." + signature;
+    }
+
+    private static Http.Response put(String url, String token, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return Http.send(b);
+    }
+
+    @Test
+    void onlySuperUsersAndTenantAdminsMayChangeFlags() throws Exception {
+        String superToken = token("superuser");
+        try (StandaloneCluster pulsar = StandaloneCluster.builder("authz")
+                .conf("authenticationEnabled", "true")
+                .conf("authorizationEnabled", "true")
+                .conf("authenticationProviders", "org.apache.pulsar.broker.authentication.AuthenticationProviderToken")
+                .conf("tokenSecretKey", "data:;base64," + Base64.getEncoder().encodeToString(KEY))
+                .conf("superUserRoles", "superuser")
+                .conf("brokerClientAuthenticationPlugin", AuthenticationToken.class.getName())
+                .conf("brokerClientAuthenticationParameters", "token:" + superToken)
+                .adminToken(superToken)
+                .start();
+             PulsarAdmin admin = PulsarAdmin.builder().serviceHttpUrl(pulsar.webUrl())
+                     .authentication(AuthenticationToken.class.getName(), "token:" + superToken).build()) {
+            admin.tenants().createTenant("acme", TenantInfo.builder().adminRoles(Set.of("acme-admin"))
+                    .allowedClusters(Set.of("standalone")).build());
+            String acme = pulsar.webUrl() + "/magnetar/v1/tenants/acme/features";
+            String publicTenant = pulsar.webUrl() + "/magnetar/v1/tenants/public/features";
+
+            assertEquals(401, put(acme, null, "{\"delay\":true}").status(), "no token");
+            Http.Response intruder = put(acme, token("intruder"), "{\"delay\":true}");
+            assertEquals(403, intruder.status(), intruder.body());
+            assertTrue(intruder.body().contains("role 'intruder' may not administer tenant 'acme'"), intruder.body());
+            assertEquals(403, Http.get(acme, token("intruder")).status(), "reading needs the same rights");
+
+            Http.Response tenantAdmin = put(acme, token("acme-admin"), "{\"delay\":true}");
+            assertEquals(200, tenantAdmin.status(), tenantAdmin.body());
+            assertEquals(403, put(publicTenant, token("acme-admin"), "{\"delay\":true}").status(),
+                    "a tenant's admin is not an admin of other tenants");
+            assertEquals(200, put(publicTenant, superToken, "{\"retry\":true}").status());
+
+            Http.Response view = Http.get(acme, superToken);
+            assertEquals(200, view.status());
+            assertTrue(view.body().contains("\"overrides\":{\"delay\":true}"), view.body());
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.magnetar.admin;
+
+import io.magnetar.config.MagnetarConfig;
+import io.magnetar.flags.TenantFeatureFlags;
+import io.magnetar.metrics.MagnetarMetrics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.apache.pulsar.broker.PulsarService;
+import org.apache.pulsar.broker.authentication.AuthenticationDataSource;
+import org.apache.pulsar.broker.web.AuthenticationFilter;
+import org.apache.pulsar.broker.web.plugin.servlet.AdditionalServletWithPulsarService;
+import org.apache.pulsar.common.configuration.PulsarConfiguration;
+import org.apache.pulsar.common.policies.data.TenantInfo;
+import org.eclipse.jetty.servlet.ServletHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Magnetar admin REST API, mounted by the broker's web service at {@code /magnetar}. */
+public final class MagnetarAdminServlet implements AdditionalServletWithPulsarService {
+    public static final String BASE_PATH = "/magnetar";
+    private static final Logger log = LoggerFactory.getLogger(MagnetarAdminServlet.class);
+    private static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final long REQUEST_TIMEOUT_SECONDS = 30;
+
+    private MagnetarConfig config;
+    private MagnetarMetrics metrics;
+    private TenantFeatureFlags flags;
+    private FeaturesResource features;
+
+    @Override
+    public void loadConfig(PulsarConfiguration pulsarConfiguration) {
+        config = MagnetarConfig.from(pulsarConfiguration.getProperties());
+    }
+
+    @Override
+    public void setPulsarService(PulsarService pulsar) {
+        metrics = new MagnetarMetrics("admin", pulsar.getConfiguration().getClusterName());
+        flags = new TenantFeatureFlags(pulsar.getConfigurationMetadataStore(), config.defaultFeatures(), metrics);
+        try {
+            flags.start(pulsar.getExecutor(), config.featureRefreshSeconds()).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Magnetar admin API could not load tenant feature flags", e);
+        }
+        FeaturesResource.Authorizer authorizer = new FeaturesResource.Authorizer() {
+            @Override
+            public boolean enabled() {
+                return pulsar.getConfiguration().isAuthorizationEnabled();
+            }
+
+            @Override
+            public CompletableFuture<Boolean> mayAdminister(String tenant, TenantInfo info,
+                                                            FeaturesResource.Caller caller) {
+                var authz = pulsar.getBrokerService().getAuthorizationService();
+                AuthenticationDataSource data = (AuthenticationDataSource) caller.authenticationData();
+                return authz.isSuperUser(caller.role(), data).thenCompose(superUser -> superUser
+                        ? CompletableFuture.completedFuture(true)
+                        : authz.isTenantAdmin(tenant, caller.role(), info, data));
+            }
+        };
+        features = new FeaturesResource(flags,
+                name -> pulsar.getPulsarResources().getTenantResources().getTenantAsync(name), authorizer, metrics);
+        metrics.bind(pulsar);
+        log.info("Magnetar admin REST API at {}/v1 (default features {})", BASE_PATH, config.defaultFeatures());
+    }
+
+    @Override
+    public String getBasePath() {
+        return BASE_PATH;
+    }
+
+    @Override
+    public ServletHolder getServletHolder() {
+        return new ServletHolder(new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+                serve(req, resp);
+            }
+        });
+    }
+
+    private void serve(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        FeaturesResource.Response response;
+        byte[] body = readBody(req);
+        if (body == null) {
+            response = new FeaturesResource.Response(413,
+                    "{\"reason\":\"request body larger than " + MAX_BODY_BYTES + " bytes\"}");
+        } else {
+            FeaturesResource.Caller caller = new FeaturesResource.Caller(
+                    (String) req.getAttribute(AuthenticationFilter.AuthenticatedRoleAttributeName),
+                    req.getAttribute(AuthenticationFilter.AuthenticatedDataAttributeName));
+            try {
+                response = features.handle(req.getMethod(), req.getPathInfo(),
+                        new String(body, StandardCharsets.UTF_8), caller)
+                        .get(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                response = new FeaturesResource.Response(503,
+                        "{\"reason\":\"metadata store did not answer within " + REQUEST_TIMEOUT_SECONDS + " s\"}");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                response = new FeaturesResource.Response(503, "{\"reason\":\"interrupted\"}");
+            } catch (Exception e) {
+                log.error("Magnetar admin request {} {} failed", req.getMethod(), req.getPathInfo(), e);
+                response = new FeaturesResource.Response(500, "{\"reason\":\"internal error\"}");
+            }
+        }
+        resp.setStatus(response.status());
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.getOutputStream().write(response.body().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The request body, or null when it exceeds the limit. */
+    private static byte[] readBody(HttpServletRequest req) throws IOException {
+        try (InputStream in = req.getInputStream()) {
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            return bytes.length > MAX_BODY_BYTES ? null : bytes;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (flags != null) {
+            flags.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+    }
+}

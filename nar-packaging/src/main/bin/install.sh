@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs Magnetar into an Apache Pulsar installation:
+#   plugins/*.nar          -> PULSAR_HOME/plugins/
+#   lib/*.jar              -> PULSAR_HOME/lib/   (extension points Pulsar loads only from its classpath)
+#   conf/magnetar.conf     -> appended to PULSAR_HOME/conf/broker.conf and conf/standalone.conf
+# Idempotent: a second run leaves the installation exactly as the first did. Re-running a newer
+# Magnetar replaces the older files and the older conf block.
+set -euo pipefail
+
+usage() {
+  echo "usage: $(basename "$0") PULSAR_HOME" >&2
+  exit 2
+}
+[ $# -eq 1 ] || usage
+[ "$1" != "-h" ] && [ "$1" != "--help" ] || usage
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target="$1"
+
+fail() {
+  echo "install.sh: $*" >&2
+  exit 1
+}
+
+[ -d "$target" ] || fail "'$target' is not a directory"
+target="$(cd "$target" && pwd)"
+missing=()
+[ -x "$target/bin/pulsar" ] || missing+=("bin/pulsar")
+[ -f "$target/conf/broker.conf" ] || missing+=("conf/broker.conf")
+compgen -G "$target/lib/org.apache.pulsar-pulsar-broker-[0-9]*.jar" > /dev/null || missing+=("lib/org.apache.pulsar-pulsar-broker-*.jar")
+if [ ${#missing[@]} -gt 0 ]; then
+  fail "'$target' is not a Pulsar installation (missing: ${missing[*]})"
+fi
+compgen -G "$here/plugins/*.nar" > /dev/null || fail "no NARs in $here/plugins: run this script from an unpacked Magnetar package"
+
+mkdir -p "$target/plugins"
+rm -f "$target"/plugins/magnetar-*.nar "$target"/lib/magnetar-*.jar
+cp -p "$here"/plugins/*.nar "$target/plugins/"
+cp -p "$here"/lib/*.jar "$target/lib/"
+
+block="$here/conf/magnetar.conf"
+for conf in "$target/conf/broker.conf" "$target/conf/standalone.conf"; do
+  [ -f "$conf" ] || continue
+  tmp="$(mktemp "$conf.XXXXXX")"
+  # Drop an earlier Magnetar block, then append the current one.
+  awk '/^# BEGIN magnetar$/ {skip=1} !skip {print} /^# END magnetar$/ {skip=0}' "$conf" > "$tmp"
+  if [ -s "$tmp" ] && [ -n "$(tail -c1 "$tmp")" ]; then echo >> "$tmp"; fi
+  cat "$block" >> "$tmp"
+  chmod --reference="$conf" "$tmp" 2>/dev/null || true
+  mv "$tmp" "$conf"
+done
+
+echo "Magnetar installed into $target"
+echo "  plugins: $(cd "$target/plugins" && ls magnetar-*.nar | tr '\n' ' ')"
+echo "  lib:     $(cd "$target/lib" && ls magnetar-*.jar | tr '\n' ' ')"
+echo "  conf:    Magnetar block in conf/broker.conf and conf/standalone.conf"
+echo "Restart the brokers, then switch features on per tenant: bin/magnetar features set TENANT delay=on"
