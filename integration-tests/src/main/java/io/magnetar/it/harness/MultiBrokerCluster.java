@@ -62,7 +62,7 @@ public final class MultiBrokerCluster implements PulsarCluster {
         bkConf.put("allowLoopback", "true");
         bkConf.put("journalDirectories", data.resolve("bookie/journal").toString());
         bkConf.put("ledgerDirectories", data.resolve("bookie/ledgers").toString());
-        bkConf.put("metadataServiceUri", "metadata-store:zk:127.0.0.1:" + zkPort + "/ledgers");
+        bkConf.put("metadataServiceUri", "metadata-store:zk:127.0.0.1:" + zkPort);
         bkConf.put("httpServerEnabled", "false");
         bkConf.put("prometheusStatsHttpAddress", "127.0.0.1");
         bkConf.put("prometheusStatsHttpPort", Integer.toString(Ports.free()));
