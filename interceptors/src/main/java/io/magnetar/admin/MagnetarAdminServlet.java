@@ -1,8 +1,7 @@
 package io.magnetar.admin;
 
 import io.magnetar.config.MagnetarConfig;
-import io.magnetar.flags.TenantFeatureFlags;
-import io.magnetar.metrics.MagnetarMetrics;
+import io.magnetar.plugin.PluginContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,24 +28,21 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
     private static final int MAX_BODY_BYTES = 64 * 1024;
     private static final long REQUEST_TIMEOUT_SECONDS = 30;
 
-    private MagnetarConfig config;
-    private MagnetarMetrics metrics;
-    private TenantFeatureFlags flags;
+    private PluginContext context;
     private FeaturesResource features;
 
+    /** Validates Magnetar's keys early; the broker refuses to start on a bad value. */
     @Override
     public void loadConfig(PulsarConfiguration pulsarConfiguration) {
-        config = MagnetarConfig.from(pulsarConfiguration.getProperties());
+        MagnetarConfig.from(pulsarConfiguration.getProperties());
     }
 
     @Override
     public void setPulsarService(PulsarService pulsar) {
-        metrics = new MagnetarMetrics("admin", pulsar.getConfiguration().getClusterName());
-        flags = new TenantFeatureFlags(pulsar.getConfigurationMetadataStore(), config.defaultFeatures(), metrics);
         try {
-            flags.start(pulsar.getExecutor(), config.featureRefreshSeconds()).get(30, TimeUnit.SECONDS);
+            context = PluginContext.start(pulsar, "admin");
         } catch (Exception e) {
-            throw new IllegalStateException("Magnetar admin API could not load tenant feature flags", e);
+            throw new IllegalStateException("Magnetar admin API could not start: " + e.getMessage(), e);
         }
         FeaturesResource.Authorizer authorizer = new FeaturesResource.Authorizer() {
             @Override
@@ -64,10 +60,11 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
                         : authz.isTenantAdmin(tenant, caller.role(), info, data));
             }
         };
-        features = new FeaturesResource(flags,
-                name -> pulsar.getPulsarResources().getTenantResources().getTenantAsync(name), authorizer, metrics);
-        metrics.bind(pulsar);
-        log.info("Magnetar admin REST API at {}/v1 (default features {})", BASE_PATH, config.defaultFeatures());
+        features = new FeaturesResource(context.flags(),
+                name -> pulsar.getPulsarResources().getTenantResources().getTenantAsync(name), authorizer,
+                context.metrics());
+        log.info("Magnetar admin REST API at {}/v1 (default features {})", BASE_PATH,
+                context.config().defaultFeatures());
     }
 
     @Override
@@ -128,11 +125,8 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
 
     @Override
     public void close() {
-        if (flags != null) {
-            flags.close();
-        }
-        if (metrics != null) {
-            metrics.close();
+        if (context != null) {
+            context.close();
         }
     }
 }

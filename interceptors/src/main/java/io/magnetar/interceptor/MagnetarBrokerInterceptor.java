@@ -1,9 +1,7 @@
 package io.magnetar.interceptor;
 
-import io.magnetar.config.MagnetarConfig;
 import io.magnetar.flags.TenantFeatureFlags;
-import io.magnetar.metrics.MagnetarMetrics;
-import java.util.concurrent.TimeUnit;
+import io.magnetar.plugin.PluginContext;
 import javax.servlet.ServletRequest;
 import javax.servlet.ServletResponse;
 import org.apache.pulsar.broker.PulsarService;
@@ -21,22 +19,17 @@ import org.slf4j.LoggerFactory;
 public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     private static final Logger log = LoggerFactory.getLogger(MagnetarBrokerInterceptor.class);
 
-    private MagnetarMetrics metrics;
-    private TenantFeatureFlags flags;
+    private PluginContext context;
 
     @Override
     public void initialize(PulsarService pulsar) throws Exception {
-        MagnetarConfig config = MagnetarConfig.from(pulsar.getConfiguration().getProperties());
-        metrics = new MagnetarMetrics("interceptor", pulsar.getConfiguration().getClusterName());
-        flags = new TenantFeatureFlags(pulsar.getConfigurationMetadataStore(), config.defaultFeatures(), metrics);
-        flags.start(pulsar.getExecutor(), config.featureRefreshSeconds()).get(30, TimeUnit.SECONDS);
-        metrics.bind(pulsar);
-        log.info("Magnetar broker interceptor initialized (default features {})", config.defaultFeatures());
+        context = PluginContext.start(pulsar, "interceptor");
+        log.info("Magnetar broker interceptor initialized (default features {})", context.config().defaultFeatures());
     }
 
     /** This interceptor's view of the tenant feature flags. */
     public TenantFeatureFlags featureFlags() {
-        return flags;
+        return context.flags();
     }
 
     @Override
@@ -57,11 +50,8 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
 
     @Override
     public void close() {
-        if (flags != null) {
-            flags.close();
-        }
-        if (metrics != null) {
-            metrics.close();
+        if (context != null) {
+            context.close();
         }
     }
 }

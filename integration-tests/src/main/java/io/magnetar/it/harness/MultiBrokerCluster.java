@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A cluster as an operator runs one: {@code bin/pulsar zookeeper}, {@code initialize-cluster-metadata},
@@ -23,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MultiBrokerCluster implements PulsarCluster {
     public static final Duration START_TIMEOUT = Duration.ofSeconds(180);
-    private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final String clusterName;
     private final Path dir;
@@ -37,10 +35,8 @@ public final class MultiBrokerCluster implements PulsarCluster {
     private MultiBrokerCluster(Builder b) {
         this.builder = b;
         this.clusterName = b.name;
-        this.dir = PulsarRuntime.workDir().resolve(b.name + "-" + ProcessHandle.current().pid() + "-"
-                + SEQUENCE.incrementAndGet());
-        this.home = b.magnetar ? PulsarRuntime.installedCopy(dir.resolve("pulsar"))
-                : PulsarRuntime.copyDistribution(dir.resolve("pulsar"));
+        this.dir = PulsarRuntime.newRunDir(b.name);
+        this.home = PulsarRuntime.installation(dir, b.magnetar);
         Path data = dir.resolve("data");
 
         Map<String, String> zkConf = new LinkedHashMap<>();

@@ -13,12 +13,15 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The official Pulsar server distribution (unpacked by Maven from Central) and the packaged Magnetar tree,
  * and private copies of the distribution for one test or benchmark each.
  */
 public final class PulsarRuntime {
+    private static final AtomicInteger RUNS = new AtomicInteger();
+
     private PulsarRuntime() {
     }
 
@@ -133,6 +136,17 @@ public final class PulsarRuntime {
             throw new IllegalStateException("install.sh failed (" + result.exitCode() + "): " + result.output());
         }
         return dest;
+    }
+
+    /** A new folder under the work dir for one run: its installation, configuration, data and logs. */
+    static Path newRunDir(String name) {
+        return workDir().resolve(name + "-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet());
+    }
+
+    /** {@code runDir/pulsar}: a copy of the distribution, with Magnetar installed or stock. */
+    static Path installation(Path runDir, boolean magnetar) {
+        Path home = runDir.resolve("pulsar");
+        return magnetar ? installedCopy(home) : copyDistribution(home);
     }
 
     /** Deletes a directory tree; used for data directories once a run is over. */

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code bin/pulsar standalone}: broker, bookie and metadata store in one process, from a private copy of the
@@ -14,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class StandaloneCluster implements PulsarCluster {
     public static final Duration START_TIMEOUT = Duration.ofSeconds(180);
-    private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final Path dir;
     private final Path home;
@@ -23,10 +21,8 @@ public final class StandaloneCluster implements PulsarCluster {
     private final BrokerNode node;
 
     private StandaloneCluster(Builder b) {
-        this.dir = PulsarRuntime.workDir().resolve(b.name + "-" + ProcessHandle.current().pid() + "-"
-                + SEQUENCE.incrementAndGet());
-        this.home = b.magnetar ? PulsarRuntime.installedCopy(dir.resolve("pulsar"))
-                : PulsarRuntime.copyDistribution(dir.resolve("pulsar"));
+        this.dir = PulsarRuntime.newRunDir(b.name);
+        this.home = PulsarRuntime.installation(dir, b.magnetar);
         this.keepData = b.dataDir != null;
         this.dataDir = b.dataDir != null ? b.dataDir : dir.resolve("data");
         int brokerPort = b.brokerPort > 0 ? b.brokerPort : Ports.free();

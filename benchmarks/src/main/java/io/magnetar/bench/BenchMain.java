@@ -1,0 +1,47 @@
+package io.magnetar.bench;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code bin/magnetar bench NAME [--quick]}. */
+public final class BenchMain {
+    private static final Map<String, Benchmark> BENCHMARKS = new LinkedHashMap<>();
+
+    static {
+        for (Benchmark b : List.<Benchmark>of(new OverheadBenchmark())) {
+            BENCHMARKS.put(b.name(), b);
+        }
+    }
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String name = null;
+        boolean quick = false;
+        for (String a : args) {
+            if (a.equals("--quick")) {
+                quick = true;
+            } else if (name == null && !a.startsWith("-")) {
+                name = a;
+            } else {
+                usage("unexpected argument " + a);
+            }
+        }
+        Benchmark b = name == null ? null : BENCHMARKS.get(name);
+        if (b == null) {
+            usage(name == null ? "no benchmark named" : "unknown benchmark '" + name + "'");
+            return;
+        }
+        b.run(quick, System.out);
+        System.exit(0);
+    }
+
+    private static void usage(String problem) {
+        System.err.println("magnetar bench: " + problem);
+        System.err.println("usage: bin/magnetar bench NAME [--quick]");
+        BENCHMARKS.values().forEach(b -> System.err.printf("  %-12s %s%n", b.name(), b.description()));
+        System.exit(2);
+    }
+}
