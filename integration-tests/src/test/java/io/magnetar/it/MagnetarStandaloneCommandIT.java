@@ -25,7 +25,7 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's first command, as a newcomer runs it: bin/magnetar standalone, Ctrl-C, again with --data-dir. */
+/** The README's first command, as a newcomer runs it: bin/magnetar standalone, stop, again with --data-dir. */
 class MagnetarStandaloneCommandIT {
 
     @Test
@@ -78,10 +78,18 @@ class MagnetarStandaloneCommandIT {
         return p;
     }
 
-    /** What Ctrl-C does: SIGINT to the script, which stops the broker and exits 0. */
+    /**
+     * Stops the script the way Ctrl-C does, through its INT/TERM trap. The test sends TERM: a process started
+     * from a background job inherits SIGINT as ignored, and bash cannot trap a signal ignored on entry.
+     */
     private static void stop(Process p, Path output) throws Exception {
-        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
-        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "stopped within 90 s: " + read(output));
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        boolean stopped = p.waitFor(90, TimeUnit.SECONDS);
+        if (!stopped) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        assertTrue(stopped, "stopped within 90 s: " + read(output));
         assertEquals(0, p.exitValue(), read(output));
         assertTrue(read(output).contains("magnetar: stopped"), read(output));
     }
