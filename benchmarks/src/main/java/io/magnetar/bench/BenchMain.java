@@ -9,7 +9,22 @@ public final class BenchMain {
     private static final Map<String, Benchmark> BENCHMARKS = new LinkedHashMap<>();
 
     static {
-        for (Benchmark b : List.<Benchmark>of(new OverheadBenchmark())) {
+        for (Benchmark b : List.<Benchmark>of(new OverheadBenchmark(), new Benchmark() {
+            @Override
+            public String name() {
+                return "shedding";
+            }
+
+            @Override
+            public String description() {
+                return "load-shedding simulator: Magnetar's strategy vs Pulsar 4.0.7's shedders on the same traces";
+            }
+
+            @Override
+            public void run(boolean quick, java.io.PrintStream out) throws Exception {
+                io.magnetar.bench.shedding.SheddingBenchmark.run(quick, out);
+            }
+        })) {
             BENCHMARKS.put(b.name(), b);
         }
     }

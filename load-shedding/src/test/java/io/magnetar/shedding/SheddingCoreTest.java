@@ -1,0 +1,254 @@
+package io.magnetar.shedding;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SheddingCoreTest {
+    private static final long MINUTE = 60_000;
+    private static final double SLOPE = 0.01; // load per throughput unit
+
+    private static SheddingCore core(String... keyValues) {
+        Properties properties = new Properties();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            properties.setProperty(keyValues[i], keyValues[i + 1]);
+        }
+        return new SheddingCore(SheddingConfig.from(properties, SheddingConfig.LoadBalancerKeys.PULSAR_DEFAULTS));
+    }
+
+    /** Runs shedding cycles one minute apart, applying every move at once; returns the moves of each cycle. */
+    private static List<List<Move>> run(SheddingCore core, TestCluster cluster, int cycles, long start) {
+        List<List<Move>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < cycles; i++) {
+            List<Move> moves = core.plan(cluster.snapshot(start + i * MINUTE));
+            cluster.apply(moves);
+            all.add(moves);
+        }
+        return all;
+    }
+
+    @Test
+    void fillsAnEmptyBrokerInOneCycleWithoutOvershoot() {
+        TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE)
+                .bundles("ns", 30, "a", 3);
+        List<List<Move>> cycles = run(core(), cluster, 10, 0);
+
+        assertFalse(cycles.get(0).isEmpty());
+        assertTrue(cycles.get(0).stream().allMatch(m -> m.from().equals("a") && m.to().equals("b")));
+        assertTrue(cluster.maxOverMean() <= 1.03, "max/mean " + cluster.maxOverMean());
+        assertTrue(cluster.moveCounts.values().stream().allMatch(n -> n == 1), "a bundle moved twice");
+        int total = cycles.stream().mapToInt(List::size).sum();
+        assertTrue(total < 15, "moved " + total + " of 30 bundles to balance two brokers");
+    }
+
+    @Test
+    void spreadsOverSeveralEmptyBrokersInsteadOfHerding() {
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 12, b, 2);
+        }
+        cluster.broker("e", 0, SLOPE).broker("f", 0, SLOPE);
+        List<Move> first = core("magnetarSheddingMaxMovesPerCycle", "40").plan(cluster.snapshot(0));
+        cluster.apply(first);
+
+        assertEquals(Set.of("e", "f"), Set.of(first.get(0).to(), first.get(1).to()));
+        assertTrue(Math.abs(cluster.load("e") - cluster.load("f")) < 0.05,
+                cluster.load("e") + " vs " + cluster.load("f"));
+        assertTrue(cluster.maxOverMean() <= 1.05, "max/mean " + cluster.maxOverMean());
+    }
+
+    @Test
+    void leavesABalancedClusterAloneUnderMeasurementNoise() {
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d", "e")) {
+            cluster.broker(b, 0.05, SLOPE).bundles(b, 10, b, 5);
+        }
+        SheddingCore core = core();
+        Random random = new Random(7);
+        int moves = 0;
+        for (int i = 0; i < 240; i++) {
+            List<BrokerLoad> noisy = new java.util.ArrayList<>();
+            for (BrokerLoad b : cluster.snapshot(i * MINUTE).brokers()) {
+                double jitter = 1 + (random.nextDouble() * 2 - 1) * 0.10;
+                noisy.add(new BrokerLoad(b.broker(), b.reportedAtMillis(), b.load() * jitter, b.throughput()));
+            }
+            List<Move> planned = core.plan(new LoadSnapshot(i * MINUTE, noisy, cluster.snapshot(i * MINUTE).bundles()));
+            cluster.apply(planned);
+            moves += planned.size();
+        }
+        assertEquals(0, moves);
+    }
+
+    @Test
+    void staleReportsAfterAMoveDoNotTriggerMoreMoves() {
+        TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE)
+                .bundles("ns", 20, "a", 3);
+        SheddingCore core = core();
+        LoadSnapshot before = cluster.snapshot(0);
+        List<Move> first = core.plan(before);
+        assertFalse(first.isEmpty());
+        // Neither broker has reported since: the same data one and two minutes later.
+        for (long t = 1; t <= 2; t++) {
+            LoadSnapshot stale = new LoadSnapshot(t * MINUTE, before.brokers(), before.bundles());
+            assertEquals(List.of(), core.plan(stale));
+        }
+        Map<String, Double> predicted = core.predictedLoads(2 * MINUTE);
+        cluster.apply(first);
+        assertEquals(cluster.load("a"), predicted.get("a"), 1e-9);
+        assertEquals(cluster.load("b"), predicted.get("b"), 1e-9);
+    }
+
+    @Test
+    void movesTheSmallBundlesAwayFromAHotOne() {
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 10, b, 4);
+        }
+        String hot = "t/a-3/0x00000000_0xffffffff";
+        SheddingCore core = core();
+        run(core, cluster, 3, 0);
+        assertTrue(cluster.moveCounts.isEmpty(), "moved in a balanced cluster");
+        cluster.throughputs.put(hot, cluster.throughputs.get(hot) * 8);
+        run(core, cluster, 10, 3 * MINUTE);
+
+        assertEquals("a", cluster.owners.get(hot));
+        assertFalse(cluster.moveCounts.containsKey(hot), "the hot bundle moved");
+        assertTrue(cluster.maxOverMean() <= 1.10, "max/mean " + cluster.maxOverMean());
+    }
+
+    @Test
+    void swapsWhenEveryBundleIsTooBigForTheGap() {
+        TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE)
+                .bundle("t/x1/0x00000000_0xffffffff", "a", 30).bundle("t/x2/0x00000000_0xffffffff", "a", 30)
+                .bundle("t/y1/0x00000000_0xffffffff", "b", 22).bundle("t/y2/0x00000000_0xffffffff", "b", 22);
+        List<Move> moves = run(core(), cluster, 8, 0).stream().flatMap(List::stream).toList();
+
+        assertEquals(2, moves.size(), moves.toString());
+        assertEquals(moves.get(0).from(), moves.get(1).to());
+        assertEquals(cluster.load("a"), cluster.load("b"), 1e-9);
+    }
+
+    @Test
+    void neverMovesABundleAgainWithinItsDwellTimeNorBackToItsOrigin() {
+        TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE)
+                .bundles("ns", 10, "a", 5);
+        SheddingCore core = core("magnetarSheddingBundleDwellMinutes", "30");
+        List<Move> first = core.plan(cluster.snapshot(0));
+        cluster.apply(first);
+        Set<String> moved = new HashSet<>();
+        first.forEach(m -> moved.add(m.bundle()));
+        // Now everything on b gets hot: only bundles that have not moved may go back to a.
+        for (String bundle : moved) {
+            cluster.throughputs.put(bundle, cluster.throughputs.get(bundle) * 3);
+        }
+        for (int i = 1; i <= 29; i++) {
+            for (Move move : core.plan(cluster.snapshot(i * MINUTE))) {
+                assertFalse(moved.contains(move.bundle()), "moved again within dwell: " + move);
+                cluster.apply(List.of(move));
+            }
+        }
+        for (int i = 30; i < 59; i++) {
+            for (Move move : core.plan(cluster.snapshot(i * MINUTE))) {
+                assertFalse(moved.contains(move.bundle()) && move.to().equals("a"), "moved back: " + move);
+                cluster.apply(List.of(move));
+            }
+        }
+    }
+
+    @Test
+    void givesHeterogeneousBrokersEqualLoadNotEqualThroughput() {
+        TestCluster cluster = new TestCluster()
+                .broker("normal1", 0, SLOPE).broker("normal2", 0, SLOPE)
+                .broker("big", 0, SLOPE / 2) // twice the capacity
+                .broker("busy", 0.40, SLOPE); // 40 % background CPU
+        for (String b : cluster.brokers.keySet()) {
+            cluster.bundles(b, 12, b, 2.5);
+        }
+        double total = cluster.throughputs.values().stream().mapToDouble(Double::doubleValue).sum();
+        run(core(), cluster, 20, 0);
+
+        // Equal load L: total = 2 L/SLOPE + L/(SLOPE/2) + (L - 0.40)/SLOPE, below 0.40 so "busy" keeps nothing.
+        double level = (total * SLOPE + 0.40) / 5;
+        assertTrue(level < 0.40);
+        assertEquals(level, cluster.load("normal1"), 0.03);
+        assertEquals(level, cluster.load("normal2"), 0.03);
+        assertEquals(level, cluster.load("big"), 0.03);
+        assertTrue(cluster.load("busy") <= 0.43, "busy at " + cluster.load("busy"));
+        assertTrue(cluster.owned("big") > 1.6 * cluster.owned("normal1"), "big broker not given more");
+    }
+
+    @Test
+    void drainsABrokerBeingRemovedAcrossTheOthers() {
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 8, b, 2);
+        }
+        SheddingCore core = core("magnetarSheddingDrainBrokers", "d", "magnetarSheddingMaxMovesPerCycle", "5");
+        List<List<Move>> cycles = run(core, cluster, 3, 0);
+
+        assertEquals(5, cycles.get(0).size());
+        assertEquals(0, cluster.bundlesOn("d"));
+        Set<String> destinations = new HashSet<>();
+        cycles.forEach(c -> c.forEach(m -> destinations.add(m.to())));
+        assertEquals(Set.of("a", "b", "c"), destinations);
+    }
+
+    @Test
+    void placesNewBundlesWithoutHerdingAndKeepsPlannedDestinations() {
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 5, b, 4);
+        }
+        SheddingCore core = core();
+        core.observe(cluster.snapshot(0));
+        Map<String, Integer> placed = new HashMap<>();
+        for (int i = 0; i < 30; i++) {
+            String to = core.place(List.of("a", "b", "c"), "t/new-" + i + "/0x00000000_0xffffffff", 4, 1000).get();
+            placed.merge(to, 1, Integer::sum);
+        }
+        assertEquals(Map.of("a", 10, "b", 10, "c", 10), placed);
+
+        TestCluster pair = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE).broker("c", 0, SLOPE)
+                .bundles("ns", 12, "a", 3);
+        SheddingCore shedder = core();
+        List<Move> moves = shedder.plan(pair.snapshot(0));
+        Move first = moves.get(0);
+        assertEquals(Optional.of(first.to()), shedder.place(Set.of("a", "b", "c"), first.bundle(), 0, 1));
+        String other = first.to().equals("b") ? "c" : "b";
+        assertEquals(Optional.of(other), shedder.place(Set.of("a", other), first.bundle(), 0, 2));
+        assertEquals(Optional.empty(), shedder.place(Set.of("a"), moves.get(1).bundle(), 0, 3));
+        assertNotEquals(Optional.empty(), shedder.place(Set.of("a"), "t/unknown/0x00000000_0xffffffff", 1, 4));
+    }
+
+    @Test
+    void plansTheBundlesOfABrokerThatLeftAsAWholeWhateverTheLookupOrder() {
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 8, b, 3);
+        }
+        cluster.bundle("t/big/0x00000000_0xffffffff", "d", 12);
+        SheddingCore core = core();
+        core.observe(cluster.snapshot(0));
+        List<String> orphans = cluster.owners.entrySet().stream()
+                .filter(e -> e.getValue().equals("d")).map(Map.Entry::getKey)
+                .sorted((x, y) -> Double.compare(cluster.throughputs.get(x), cluster.throughputs.get(y)))
+                .toList(); // smallest first: the worst order for one-at-a-time placement
+        cluster.brokers.remove("d");
+        core.retainBrokers(Set.of("a", "b", "c"), 1000);
+        for (String orphan : orphans) {
+            cluster.owners.put(orphan, core.place(Set.of("a", "b", "c"), orphan, 0, 1000).orElseThrow());
+        }
+        assertTrue(cluster.maxOverMean() <= 1.05, "max/mean " + cluster.maxOverMean());
+    }
+}

@@ -1,0 +1,207 @@
+package io.magnetar.shedding.pulsar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.collect.Multimap;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.apache.pulsar.broker.ServiceConfiguration;
+import org.apache.pulsar.broker.loadbalance.LoadData;
+import org.apache.pulsar.broker.loadbalance.extensions.BrokerRegistry;
+import org.apache.pulsar.broker.loadbalance.extensions.LoadManagerContext;
+import org.apache.pulsar.broker.loadbalance.extensions.data.BrokerLoadData;
+import org.apache.pulsar.broker.loadbalance.extensions.data.TopBundlesLoadData;
+import org.apache.pulsar.broker.loadbalance.extensions.models.UnloadDecision;
+import org.apache.pulsar.broker.loadbalance.extensions.store.LoadDataStore;
+import org.apache.pulsar.policies.data.loadbalancer.BrokerData;
+import org.apache.pulsar.policies.data.loadbalancer.BundleData;
+import org.apache.pulsar.policies.data.loadbalancer.LocalBrokerData;
+import org.apache.pulsar.policies.data.loadbalancer.NamespaceBundleStats;
+import org.apache.pulsar.policies.data.loadbalancer.ResourceUsage;
+import org.apache.pulsar.policies.data.loadbalancer.SystemResourceUsage;
+import org.junit.jupiter.api.Test;
+
+/** The adapters on hand-built load data, as the load managers pass it; no broker. */
+class PulsarAdaptersTest {
+    private static final long NOW = 1_700_000_000_000L;
+    private static final double MB = 1024 * 1024;
+
+    private static SystemResourceUsage usage(double cpuPercent) {
+        SystemResourceUsage usage = new SystemResourceUsage();
+        usage.cpu = new ResourceUsage(cpuPercent, 100);
+        usage.memory = new ResourceUsage(30, 100);
+        usage.directMemory = new ResourceUsage(5, 100);
+        usage.bandwidthIn = new ResourceUsage(1, 100);
+        usage.bandwidthOut = new ResourceUsage(1, 100);
+        return usage;
+    }
+
+    private static NamespaceBundleStats stats(double mbPerSecond) {
+        NamespaceBundleStats stats = new NamespaceBundleStats();
+        stats.msgThroughputIn = mbPerSecond * MB / 2;
+        stats.msgThroughputOut = mbPerSecond * MB / 2;
+        stats.msgRateIn = mbPerSecond * 500;
+        stats.msgRateOut = mbPerSecond * 500;
+        return stats;
+    }
+
+    private static String bundle(int i) {
+        return "tenant/ns" + i + "/0x00000000_0xffffffff";
+    }
+
+    /** Broker a: 12 bundles at 70 % CPU; broker b: none at 2 %. */
+    private static LoadData modularLoadData() {
+        LoadData loadData = new LoadData();
+        Map<String, NamespaceBundleStats> onA = new HashMap<>();
+        for (int i = 0; i < 12; i++) {
+            NamespaceBundleStats stats = stats(4 + i * 0.25);
+            onA.put(bundle(i), stats);
+            BundleData data = new BundleData(10, 1000, stats);
+            data.update(stats);
+            loadData.getBundleData().put(bundle(i), data);
+        }
+        LocalBrokerData a = new LocalBrokerData();
+        a.update(usage(70), onA);
+        a.setLastUpdate(NOW);
+        LocalBrokerData b = new LocalBrokerData();
+        b.update(usage(2), new HashMap<>());
+        b.setLastUpdate(NOW);
+        loadData.getBrokerData().put("a:8080", new BrokerData(a));
+        loadData.getBrokerData().put("b:8080", new BrokerData(b));
+        return loadData;
+    }
+
+    @Test
+    void modularStrategyUnloadsFromTheHotBrokerAndPlacesWhereItPlanned() {
+        MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
+        LoadData loadData = modularLoadData();
+        ServiceConfiguration conf = new ServiceConfiguration();
+
+        Multimap<String, String> unloads = strategy.findBundlesForUnloading(loadData, conf);
+
+        assertFalse(unloads.isEmpty());
+        assertEquals(Set.of("a:8080"), unloads.keySet());
+        for (String bundle : unloads.get("a:8080")) {
+            // ModularLoadManagerImpl keeps the source among the candidates.
+            Optional<String> to = strategy.selectBroker(Set.of("a:8080", "b:8080"),
+                    loadData.getBundleData().get(bundle), loadData, conf);
+            assertEquals(Optional.of("b:8080"), to);
+        }
+        assertTrue(unloads.size() <= 8, "unloaded " + unloads.size() + " of 12 to balance two brokers");
+    }
+
+    @Test
+    void modularStrategyWithABadKeyUnloadsNothingAndStillPlaces() {
+        MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
+        LoadData loadData = modularLoadData();
+        ServiceConfiguration conf = new ServiceConfiguration();
+        conf.getProperties().setProperty("magnetarSheddingTriggerPercent", "often");
+
+        assertTrue(strategy.findBundlesForUnloading(loadData, conf).isEmpty());
+        assertTrue(strategy.selectBroker(Set.of("a:8080", "b:8080"), loadData.getBundleData().get(bundle(0)),
+                loadData, conf).isPresent());
+    }
+
+    @Test
+    void extensibleStrategyTransfersToThePlannedBroker() {
+        ServiceConfiguration conf = new ServiceConfiguration();
+        MapStore<BrokerLoadData> brokers = new MapStore<>();
+        MapStore<TopBundlesLoadData> bundles = new MapStore<>();
+        TopBundlesLoadData topOfA = new TopBundlesLoadData();
+        double total = 0;
+        for (int i = 0; i < 10; i++) {
+            NamespaceBundleStats stats = stats(4 + i * 0.25);
+            total += stats.msgThroughputIn + stats.msgThroughputOut;
+            topOfA.getTopBundlesLoadData().add(new TopBundlesLoadData.BundleLoadData(bundle(i), stats));
+        }
+        BrokerLoadData a = new BrokerLoadData();
+        a.update(usage(70), total / 2, total / 2, 1000, 1000, 10, 10, conf);
+        BrokerLoadData b = new BrokerLoadData();
+        b.update(usage(2), 0, 0, 0, 0, 0, 0, conf);
+        brokers.pushAsync("a:8080", a);
+        brokers.pushAsync("b:8080", b);
+        bundles.pushAsync("a:8080", topOfA);
+        LoadManagerContext context = new LoadManagerContext() {
+            public ServiceConfiguration brokerConfiguration() {
+                return conf;
+            }
+
+            public LoadDataStore<BrokerLoadData> brokerLoadDataStore() {
+                return brokers;
+            }
+
+            public LoadDataStore<TopBundlesLoadData> topBundleLoadDataStore() {
+                return bundles;
+            }
+
+            public BrokerRegistry brokerRegistry() {
+                throw new UnsupportedOperationException();
+            }
+        };
+
+        Set<UnloadDecision> decisions = new MagnetarNamespaceUnloadStrategy(() -> NOW)
+                .findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
+
+        assertFalse(decisions.isEmpty());
+        for (UnloadDecision decision : decisions) {
+            assertEquals(UnloadDecision.Label.Success, decision.getLabel());
+            assertEquals("a:8080", decision.getUnload().sourceBroker());
+            assertEquals(Optional.of("b:8080"), decision.getUnload().destBroker());
+        }
+    }
+
+    private static final class MapStore<T> implements LoadDataStore<T> {
+        private final Map<String, T> map = new HashMap<>();
+
+        public CompletableFuture<Void> pushAsync(String key, T loadData) {
+            map.put(key, loadData);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        public CompletableFuture<Void> removeAsync(String key) {
+            map.remove(key);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        public Optional<T> get(String key) {
+            return Optional.ofNullable(map.get(key));
+        }
+
+        public void forEach(BiConsumer<String, T> action) {
+            map.forEach(action);
+        }
+
+        public Set<Map.Entry<String, T>> entrySet() {
+            return map.entrySet();
+        }
+
+        public int size() {
+            return map.size();
+        }
+
+        public void closeTableView() {
+        }
+
+        public void start() {
+        }
+
+        public void init() throws IOException {
+        }
+
+        public void startTableView() {
+        }
+
+        public void startProducer() {
+        }
+
+        public void close() {
+        }
+    }
+}
