@@ -14,24 +14,7 @@ public record MagnetarConfig(FeatureSet defaultFeatures, long featureRefreshSeco
 
     public static MagnetarConfig from(Properties properties) {
         FeatureSet defaults = FeatureSet.parse(DEFAULT_FEATURES, properties.getProperty(DEFAULT_FEATURES, ""));
-        long refresh = parseLong(properties, FEATURE_REFRESH_SECONDS, 30, 0, 86_400);
+        long refresh = ConfigValues.wholeNumber(properties, FEATURE_REFRESH_SECONDS, 30, 0, 86_400);
         return new MagnetarConfig(defaults, refresh);
-    }
-
-    private static long parseLong(Properties properties, String key, long defaultValue, long min, long max) {
-        String raw = properties.getProperty(key);
-        if (raw == null || raw.isBlank()) {
-            return defaultValue;
-        }
-        long value;
-        try {
-            value = Long.parseLong(raw.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": '" + raw + "' is not a whole number");
-        }
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(key + ": " + value + " is outside " + min + ".." + max);
-        }
-        return value;
     }
 }

@@ -1,5 +1,6 @@
 package io.magnetar.shedding;
 
+import io.magnetar.config.ConfigValues;
 import java.util.Arrays;
 import java.util.Properties;
 import java.util.Set;
@@ -70,22 +71,22 @@ public record SheddingConfig(double triggerFraction, double targetFraction, doub
     }
 
     public static SheddingConfig from(Properties properties, LoadBalancerKeys standard) {
-        double trigger = parseDouble(properties, TRIGGER_PERCENT, 8, 1, 100) / 100;
-        double target = parseDouble(properties, TARGET_PERCENT, 3, 0.5, 100) / 100;
+        double trigger = ConfigValues.number(properties, TRIGGER_PERCENT, 8, 1, 100) / 100;
+        double target = ConfigValues.number(properties, TARGET_PERCENT, 3, 0.5, 100) / 100;
         if (target >= trigger) {
             throw new IllegalArgumentException(TARGET_PERCENT + ": " + target * 100 + " must be below "
                     + TRIGGER_PERCENT + " (" + trigger * 100 + ")");
         }
-        double minGap = parseDouble(properties, MIN_GAP_PERCENT, 1, 0, 50) / 100;
-        long smoothing = (long) parseDouble(properties, SMOOTHING_SECONDS, 600, 1, 86_400) * 1000;
-        long settle = (long) parseDouble(properties, SETTLE_SECONDS, 60, 0, 3_600) * 1000;
-        int maxMoves = (int) parseDouble(properties, MAX_MOVES_PER_CYCLE, 12, 1, 10_000);
+        double minGap = ConfigValues.number(properties, MIN_GAP_PERCENT, 1, 0, 50) / 100;
+        long smoothing = ConfigValues.wholeNumber(properties, SMOOTHING_SECONDS, 600, 1, 86_400) * 1000;
+        long settle = ConfigValues.wholeNumber(properties, SETTLE_SECONDS, 60, 0, 3_600) * 1000;
+        int maxMoves = (int) ConfigValues.wholeNumber(properties, MAX_MOVES_PER_CYCLE, 12, 1, 10_000);
         if (standard.sheddingGracePeriodMinutes() < 0) {
             throw new IllegalArgumentException("loadBalancerSheddingGracePeriodMinutes: "
                     + standard.sheddingGracePeriodMinutes() + " is negative");
         }
-        long dwell = (long) (parseDouble(properties, BUNDLE_DWELL_MINUTES, standard.sheddingGracePeriodMinutes(), 0,
-                10_080) * 60_000);
+        long dwell = (long) (ConfigValues.number(properties, BUNDLE_DWELL_MINUTES,
+                standard.sheddingGracePeriodMinutes(), 0, 10_080) * 60_000);
         String drain = properties.getProperty(DRAIN_BROKERS, "");
         Set<String> drainBrokers = Arrays.stream(drain.split(","))
                 .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
@@ -96,23 +97,5 @@ public record SheddingConfig(double triggerFraction, double targetFraction, doub
         }
         return new SheddingConfig(trigger, target, minGap, smoothing, settle, maxMoves, dwell, drainBrokers,
                 standard.weights(), overload / 100.0);
-    }
-
-    private static double parseDouble(Properties properties, String key, double defaultValue, double min,
-                                      double max) {
-        String raw = properties.getProperty(key);
-        if (raw == null || raw.isBlank()) {
-            return defaultValue;
-        }
-        double value;
-        try {
-            value = Double.parseDouble(raw.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": '" + raw + "' is not a number");
-        }
-        if (!(value >= min && value <= max)) {
-            throw new IllegalArgumentException(key + ": " + raw.trim() + " is outside " + min + ".." + max);
-        }
-        return value;
     }
 }
