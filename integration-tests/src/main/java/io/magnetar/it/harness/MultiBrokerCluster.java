@@ -30,6 +30,7 @@ public final class MultiBrokerCluster implements PulsarCluster {
     private final PulsarProcess zookeeper;
     private final PulsarProcess bookie;
     private final List<BrokerNode> brokers = new ArrayList<>();
+    private final List<CpuQuota> cpuQuotas = new ArrayList<>();
     private final Builder builder;
 
     private MultiBrokerCluster(Builder b) {
@@ -102,8 +103,13 @@ public final class MultiBrokerCluster implements PulsarCluster {
         env.put("PULSAR_BROKER_CONF", confFile.toString());
         env.put("PULSAR_MEM", builder.brokerMemory);
         env.putAll(builder.env);
-        return new BrokerNode(new PulsarProcess(name, home, dir.resolve("logs/" + name), List.of("broker"), env),
-                brokerPort, webPort, null);
+        CpuQuota quota = null;
+        if (builder.brokerCpuCores > 0) {
+            quota = CpuQuota.create(dir.getFileName() + "-" + name, builder.brokerCpuCores);
+            cpuQuotas.add(quota);
+        }
+        return new BrokerNode(new PulsarProcess(name, home, dir.resolve("logs/" + name), List.of("broker"), env,
+                quota), brokerPort, webPort, null);
     }
 
     public static Builder builder(String name) {
@@ -185,6 +191,7 @@ public final class MultiBrokerCluster implements PulsarCluster {
                 .toArray(CompletableFuture[]::new)).join();
         bookie.close();
         zookeeper.close();
+        cpuQuotas.forEach(CpuQuota::remove);
         PulsarRuntime.deleteTree(dir.resolve("data"));
     }
 
@@ -195,6 +202,7 @@ public final class MultiBrokerCluster implements PulsarCluster {
         private final Map<String, String> brokerConf = new LinkedHashMap<>();
         private final Map<String, String> env = new LinkedHashMap<>();
         private String brokerMemory = "-Xms256m -Xmx512m -XX:MaxDirectMemorySize=384m";
+        private double brokerCpuCores;
 
         private Builder(String name) {
             if (!name.matches("[a-z][a-z0-9-]*")) {
@@ -223,6 +231,15 @@ public final class MultiBrokerCluster implements PulsarCluster {
 
         public Builder env(String key, String value) {
             env.put(key, value);
+            return this;
+        }
+
+        /**
+         * Runs every broker in its own cgroup limited to {@code cores} CPUs, so each reports its own CPU load to
+         * the load manager instead of the host's (see {@link CpuQuota}).
+         */
+        public Builder brokerCpuQuota(double cores) {
+            this.brokerCpuCores = cores;
             return this;
         }
 

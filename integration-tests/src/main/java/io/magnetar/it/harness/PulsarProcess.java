@@ -43,12 +43,19 @@ public final class PulsarProcess implements AutoCloseable {
      * @param env extra environment (PULSAR_MEM, PULSAR_BROKER_CONF, ...)
      */
     public PulsarProcess(String name, Path home, Path logDir, List<String> args, Map<String, String> env) {
+        this(name, home, logDir, args, env, null);
+    }
+
+    /** As above, with the process (and every restart of it) running inside {@code cpuQuota}'s cgroup. */
+    public PulsarProcess(String name, Path home, Path logDir, List<String> args, Map<String, String> env,
+                         CpuQuota cpuQuota) {
         this.name = name;
         this.home = home;
         this.logDir = logDir;
-        this.command = new ArrayList<>();
-        this.command.add(home.resolve("bin/pulsar").toString());
-        this.command.addAll(args);
+        List<String> pulsar = new ArrayList<>();
+        pulsar.add(home.resolve("bin/pulsar").toString());
+        pulsar.addAll(args);
+        this.command = cpuQuota == null ? pulsar : cpuQuota.wrap(pulsar);
         this.env = new LinkedHashMap<>(env);
     }
 
@@ -177,6 +184,23 @@ public final class PulsarProcess implements AutoCloseable {
             sb.append("(could not read logs in ").append(logDir).append(": ").append(e).append(")\n");
         }
         return sb.toString();
+    }
+
+    /** Every line of this process's logs that contains the text, oldest log file first. */
+    public List<String> logLinesContaining(String text) {
+        List<String> lines = new ArrayList<>();
+        try (var files = Files.list(logDir)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                for (String line : Files.readAllLines(f, StandardCharsets.ISO_8859_1)) {
+                    if (line.contains(text)) {
+                        lines.add(line);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return lines;
     }
 
     /** Whether any of this process's logs contains the text. */

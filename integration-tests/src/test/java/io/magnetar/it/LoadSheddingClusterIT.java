@@ -1,0 +1,145 @@
+package io.magnetar.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.magnetar.it.harness.BrokerNode;
+import io.magnetar.it.harness.MultiBrokerCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Magnetar's shedding strategy configured in broker.conf of a real cluster: every bundle of a loaded namespace
+ * starts on one broker, two empty brokers join, and the strategy moves bundles onto them while producers and
+ * consumers keep running, losing nothing. Each broker runs under its own CPU quota so it reports its own load.
+ */
+class LoadSheddingClusterIT {
+    private static final String STRATEGY = "io.magnetar.shedding.pulsar.MagnetarLoadSheddingStrategy";
+    private static final String NAMESPACE = "public/shed";
+    private static final int TOPICS = 16;
+    private static final int RATE_PER_TOPIC = 150;
+
+    @Test
+    void bundlesMoveOntoAddedBrokersWithoutLosingMessages() throws Exception {
+        try (MultiBrokerCluster cluster = MultiBrokerCluster.builder("shedding").brokers(1).brokerCpuQuota(0.5)
+                .brokerConf("loadBalancerLoadSheddingStrategy", STRATEGY)
+                .brokerConf("loadBalancerLoadPlacementStrategy", STRATEGY)
+                .brokerConf("loadBalancerSheddingIntervalMinutes", "1")
+                .brokerConf("loadBalancerHostUsageCheckIntervalMinutes", "1")
+                .brokerConf("loadBalancerReportUpdateMaxIntervalMinutes", "1")
+                .brokerConf("loadBalancerAutoBundleSplitEnabled", "false")
+                .brokerConf("magnetarSheddingSettleSeconds", "30")
+                .start();
+             PulsarAdmin admin = cluster.newAdmin(0)) {
+            admin.namespaces().createNamespace(NAMESPACE, 8);
+            List<String> topics = new ArrayList<>();
+            for (int i = 0; i < TOPICS; i++) {
+                topics.add("persistent://" + NAMESPACE + "/t" + i);
+            }
+            for (String t : topics) {
+                assertEquals(cluster.broker(0).serviceUrl(), admin.lookups().lookupTopic(t), "all on broker 0");
+            }
+            BrokerNode added1 = cluster.addBroker();
+            BrokerNode added2 = cluster.addBroker();
+
+            Map<String, AtomicLong> acked = new ConcurrentHashMap<>();
+            Set<String> received = ConcurrentHashMap.newKeySet();
+            ScheduledExecutorService load = Executors.newScheduledThreadPool(2);
+            try (PulsarClient client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
+                    .operationTimeout(60, TimeUnit.SECONDS).build()) {
+                List<Producer<String>> producers = new ArrayList<>();
+                List<Consumer<String>> consumers = new ArrayList<>();
+                for (String t : topics) {
+                    consumers.add(client.newConsumer(Schema.STRING).topic(t).subscriptionName("s")
+                            .subscriptionType(SubscriptionType.Shared)
+                            .messageListener((c, m) -> {
+                                received.add(m.getValue());
+                                c.acknowledgeAsync(m);
+                            }).subscribe());
+                    Producer<String> p = client.newProducer(Schema.STRING).topic(t).sendTimeout(0, TimeUnit.SECONDS)
+                            .blockIfQueueFull(true).create();
+                    producers.add(p);
+                    AtomicLong seq = new AtomicLong();
+                    AtomicLong ok = acked.computeIfAbsent(t, k -> new AtomicLong());
+                    load.scheduleAtFixedRate(() -> {
+                        for (int n = 0; n < RATE_PER_TOPIC / 10; n++) {
+                            String value = t + "#" + seq.getAndIncrement();
+                            p.sendAsync(value).thenAccept((MessageId id) -> ok.incrementAndGet());
+                        }
+                    }, 0, 100, TimeUnit.MILLISECONDS);
+                }
+
+                Await.until("the strategy moves bundles onto both added brokers", Duration.ofMinutes(6),
+                        () -> owners(admin, topics).toString(),
+                        () -> {
+                            Map<String, Integer> owners = owners(admin, topics);
+                            return owners.getOrDefault(added1.serviceUrl(), 0) > 0
+                                    && owners.getOrDefault(added2.serviceUrl(), 0) > 0;
+                        });
+
+                load.shutdown();
+                assertTrue(load.awaitTermination(30, TimeUnit.SECONDS));
+                for (Producer<String> p : producers) {
+                    p.flush();
+                }
+                long totalAcked = acked.values().stream().mapToLong(AtomicLong::get).sum();
+                Await.until("every acknowledged message is consumed", Duration.ofMinutes(2),
+                        () -> received.size() + " of " + totalAcked,
+                        () -> received.size() >= totalAcked);
+                for (String t : topics) {
+                    for (long s = 0; s < acked.get(t).get(); s++) {
+                        // sends on one producer are acknowledged in order, so the first `acked` sequence numbers
+                        // are exactly the acknowledged messages
+                        assertTrue(received.contains(t + "#" + s), "lost " + t + "#" + s);
+                    }
+                }
+                for (Consumer<String> c : consumers) {
+                    c.close();
+                }
+                for (Producer<String> p : producers) {
+                    p.close();
+                }
+            } finally {
+                load.shutdownNow();
+            }
+            List<String> unloads = cluster.broker(0).process()
+                    .logLinesContaining("[MagnetarLoadSheddingStrategy] Unloading bundle: ");
+            assertTrue(!unloads.isEmpty(), "the moves were decided by Magnetar's strategy on the leader");
+            Map<String, Long> movesPerBundle = unloads.stream()
+                    .map(l -> l.replaceFirst(".*Unloading bundle: (\\S+) .*", "$1"))
+                    .collect(Collectors.groupingBy(b -> b, Collectors.counting()));
+            assertTrue(movesPerBundle.values().stream().allMatch(n -> n == 1),
+                    "no bundle moved twice: " + movesPerBundle);
+        }
+    }
+
+    private static Map<String, Integer> owners(PulsarAdmin admin, List<String> topics) {
+        Map<String, Integer> owners = new HashMap<>();
+        for (String t : topics) {
+            try {
+                owners.merge(admin.lookups().lookupTopic(t), 1, Integer::sum);
+            } catch (Exception e) {
+                owners.merge("(lookup failed: " + e.getClass().getSimpleName() + ")", 1, Integer::sum);
+            }
+        }
+        return owners;
+    }
+}
