@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,11 @@ public final class SheddingCore {
     private static final long PENDING_EXPIRY_MILLIS = 20 * 60_000;
     /** Per-report decay of the measurement-noise estimate (remembers about 50 reports). */
     private static final double NOISE_MEMORY = 0.98;
+    /**
+     * An unload must lower the cluster's peak by at least this many target bands, on average over the moves that
+     * get there: the disruption of a move is worth a real cut of the peak, not a top-up within the noise.
+     */
+    static final double BENEFIT_PER_MOVE = 1.0;
     /** Reported load at or above this is taken as capped. */
     private static final double SATURATED = 0.98;
 
@@ -47,6 +53,8 @@ public final class SheddingCore {
     private final Map<String, BrokerModel> models = new HashMap<>();
     private final Map<String, BundleHistory> histories = new HashMap<>();
     private final List<Pending> pending = new ArrayList<>();
+    /** Bundles already in the plan being built. */
+    private final Set<String> planning = new HashSet<>();
     /** Last reported throughput and when, kept a while after a bundle leaves the reports (its broker died). */
     private final Map<String, double[]> lastSeenThroughput = new HashMap<>();
     private LoadSnapshot lastSnapshot;
@@ -185,24 +193,79 @@ public final class SheddingCore {
             balancing = true;
         }
         if (balancing) {
-            double minGain = targetBand * targetBand / 2;
-            while (budget > 0) {
-                List<Move> step = bestStep(view, active, level, targetBand, minGain, budget);
+            // Plan greedily to the target band on the view, then keep only the moves that pay for themselves.
+            List<List<Move>> steps = new ArrayList<>();
+            List<Double> peaks = new ArrayList<>();
+            List<Boolean> overloaded = new ArrayList<>();
+            peaks.add(view.maxDeviation(active, level));
+            overloaded.add(view.maxLoad(active) > config.overloadThreshold());
+            int planBudget = budget;
+            planning.clear();
+            while (planBudget > 0) {
+                List<Move> step = bestStep(view, active, level, targetBand, planBudget);
                 if (step.isEmpty()) {
                     break;
                 }
                 for (Move move : step) {
                     view.apply(move);
-                    record(move, now); // now pending: not picked again this cycle
+                    planning.add(move.bundle()); // not picked again in this plan
+                }
+                planBudget -= step.size();
+                steps.add(step);
+                peaks.add(view.maxDeviation(active, level));
+                overloaded.add(view.maxLoad(active) > config.overloadThreshold());
+            }
+            planning.clear();
+            double worth = Math.max(targetBand, config.minGap()) * BENEFIT_PER_MOVE;
+            int keep = worthwhilePrefix(steps, peaks, overloaded, triggerBand, worth);
+            for (List<Move> step : steps.subList(0, keep)) {
+                for (Move move : step) {
+                    record(move, now);
                     moves.add(move);
-                    budget--;
                 }
             }
-            if (budget > 0 || view.maxDeviation(active, level) <= targetBand) {
+            boolean exhausted = keep == steps.size() && planBudget == 0 && peaks.get(keep) > targetBand;
+            if (!exhausted) {
                 balancing = false; // balanced, or nothing more worth moving: wait for the trigger again
             }
         }
         return moves;
+    }
+
+    /**
+     * How many planned steps to make: all those needed to bring the peak within the trigger band or to relieve an
+     * overloaded broker; past that, the longest run of prefixes each of whose extensions lowers the cluster's
+     * peak (the largest excess over the level) by at least {@code worth} per unload on average. Measured over the
+     * best extension, not step by step, since the peak only drops once every broker sharing it has shed (the
+     * loaded brokers when one joins). The tail this cuts is top-ups that buy a fraction of a point each.
+     */
+    static int worthwhilePrefix(List<List<Move>> steps, List<Double> peaks, List<Boolean> overloaded,
+                                double mustReach, double worth) {
+        int kept = 0;
+        while (kept < steps.size()) {
+            if (peaks.get(kept) > mustReach || overloaded.get(kept)) {
+                // Above the trigger band the plan has to go on (else it starts again next cycle), and relieving
+                // a broker above the overload threshold is always worth an unload.
+                kept++;
+                continue;
+            }
+            int bestEnd = -1;
+            double bestRate = Double.NEGATIVE_INFINITY;
+            int unloads = 0;
+            for (int end = kept + 1; end <= steps.size(); end++) {
+                unloads += steps.get(end - 1).size();
+                double rate = (peaks.get(kept) - peaks.get(end)) / unloads;
+                if (rate >= bestRate) {
+                    bestRate = rate;
+                    bestEnd = end;
+                }
+            }
+            if (bestRate < worth) {
+                break;
+            }
+            kept = bestEnd;
+        }
+        return kept;
     }
 
     private int drain(View view, List<Move> moves, int budget) {
@@ -232,76 +295,107 @@ public final class SheddingCore {
         return used;
     }
 
-    private List<Move> bestStep(View view, List<String> active, double level, double targetBand, double minGain,
-                                int budget) {
+    /**
+     * The next move (or swap) for the most loaded broker above the band that has one. Only brokers above the band
+     * shed: a broker below the level hurts nobody by itself, and filling it beyond what the loaded ones need to give
+     * is moves without a lower peak. A move must not lift its destination above the band (it would only move the
+     * hot spot). Among the moves that bring the source within the band at once, the one landing closest to the level
+     * wins; if no single move does, the largest bundle that fits goes, so a source needs as few moves as it can.
+     */
+    private List<Move> bestStep(View view, List<String> active, double level, double targetBand, int budget) {
         List<String> byDeviation = new ArrayList<>(active);
         byDeviation.sort(Comparator.comparingDouble((String b) -> view.deviation(b, level)).thenComparing(b -> b));
-        int width = Math.min(PAIR_WIDTH, byDeviation.size());
-        List<Move> best = List.of();
-        double bestGain = -minGain;
-        for (int si = byDeviation.size() - 1; si >= byDeviation.size() - width; si--) {
+        for (int si = byDeviation.size() - 1; si > 0; si--) {
             String source = byDeviation.get(si);
             double sourceDev = view.deviation(source, level);
-            for (int di = 0; di < width; di++) {
-                String dest = byDeviation.get(di);
-                double destDev = view.deviation(dest, level);
-                if (source.equals(dest) || sourceDev <= destDev
-                        || (sourceDev <= targetBand && destDev >= -targetBand)) {
+            if (sourceDev <= targetBand) {
+                break;
+            }
+            List<Move> step = bestStepFrom(view, source, sourceDev, byDeviation, level, targetBand, budget);
+            if (!step.isEmpty()) {
+                return step;
+            }
+        }
+        return List.of();
+    }
+
+    private List<Move> bestStepFrom(View view, String source, double sourceDev, List<String> byDeviation,
+                                    double level, double targetBand, int budget) {
+        double ks = view.slope(source);
+        int width = Math.min(PAIR_WIDTH, byDeviation.size() - 1);
+        List<String> dests = new ArrayList<>();
+        for (String b : byDeviation) {
+            if (dests.size() < width && !b.equals(source) && view.deviation(b, level) < targetBand) {
+                dests.add(b);
+            }
+        }
+        Move best = null;
+        boolean bestFinishes = false;
+        double bestScore = Double.POSITIVE_INFINITY;
+        for (String dest : dests) {
+            double destDev = view.deviation(dest, level);
+            double kd = view.slope(dest);
+            for (BundleLoad x : view.bundlesOn(source)) {
+                if (!movable(x, dest, view.now)) {
                     continue;
                 }
-                double ks = view.slope(source);
-                double kd = view.slope(dest);
-                boolean singleFound = false;
-                for (BundleLoad x : view.bundlesOn(source)) {
-                    if (!movable(x, dest, view.now)) {
-                        continue;
-                    }
-                    double gain = gain(sourceDev, destDev, ks, kd, x.throughput(), targetBand);
-                    if (gain < bestGain) {
-                        bestGain = gain;
-                        best = List.of(new Move(x.bundle(), source, dest, x.throughput()));
-                        singleFound = true;
-                    }
-                }
-                if (singleFound || budget < 2) {
+                double shed = ks * x.throughput();
+                double newDest = destDev + kd * x.throughput();
+                if (newDest > targetBand) {
                     continue;
                 }
-                // Every bundle alone is too big for the gap: swap a big one for a smaller one coming back.
-                for (BundleLoad x : view.bundlesOn(source)) {
-                    if (!movable(x, dest, view.now)) {
+                double newSource = sourceDev - shed;
+                boolean finishes = newSource <= targetBand;
+                // Finishing: land both ends nearest the level. Not finishing: shed the most.
+                double score = finishes ? newSource * newSource + newDest * newDest : -shed;
+                if ((finishes && !bestFinishes) || (finishes == bestFinishes && score < bestScore)) {
+                    best = new Move(x.bundle(), source, dest, x.throughput());
+                    bestFinishes = finishes;
+                    bestScore = score;
+                }
+            }
+        }
+        if (best != null) {
+            return List.of(best);
+        }
+        if (budget < 2) {
+            return List.of();
+        }
+        // No single bundle fits any destination: swap a big one for a smaller one coming back.
+        List<Move> swap = List.of();
+        double swapScore = Double.POSITIVE_INFINITY;
+        for (String dest : dests) {
+            double destDev = view.deviation(dest, level);
+            double kd = view.slope(dest);
+            for (BundleLoad x : view.bundlesOn(source)) {
+                if (!movable(x, dest, view.now)) {
+                    continue;
+                }
+                for (BundleLoad y : view.bundlesOn(dest)) {
+                    double net = x.throughput() - y.throughput();
+                    if (net <= 0 || !movable(y, source, view.now)) {
                         continue;
                     }
-                    for (BundleLoad y : view.bundlesOn(dest)) {
-                        double net = x.throughput() - y.throughput();
-                        if (net <= 0 || !movable(y, source, view.now)) {
-                            continue;
-                        }
-                        double gain = gain(sourceDev, destDev, ks, kd, net, targetBand);
-                        if (gain < 2 * bestGain && gain < -2 * minGain) {
-                            bestGain = gain / 2;
-                            best = List.of(new Move(x.bundle(), source, dest, x.throughput()),
-                                    new Move(y.bundle(), dest, source, y.throughput()));
-                        }
+                    double newSource = sourceDev - ks * net;
+                    double newDest = destDev + kd * net;
+                    // Two unloads for one net transfer: only when it closes the source's gap.
+                    if (newDest > targetBand || newSource > targetBand || ks * net < config.minGap()) {
+                        continue;
+                    }
+                    double score = newSource * newSource + newDest * newDest;
+                    if (score < swapScore) {
+                        swapScore = score;
+                        swap = List.of(new Move(x.bundle(), source, dest, x.throughput()),
+                                new Move(y.bundle(), dest, source, y.throughput()));
                     }
                 }
             }
         }
-        return best;
-    }
-
-    /** Change of the squared deviations when {@code throughput} goes from source to destination. */
-    private static double gain(double sourceDev, double destDev, double ks, double kd, double throughput,
-                               double targetBand) {
-        double newSource = sourceDev - ks * throughput;
-        double newDest = destDev + kd * throughput;
-        if (newDest > Math.max(sourceDev, targetBand)) {
-            return Double.POSITIVE_INFINITY; // would only move the hot spot
-        }
-        return newSource * newSource + newDest * newDest - sourceDev * sourceDev - destDev * destDev;
+        return swap;
     }
 
     private boolean movable(BundleLoad bundle, String to, long now) {
-        if (bundle.throughput() <= 0) {
+        if (bundle.throughput() <= 0 || planning.contains(bundle.bundle())) {
             return false;
         }
         for (Pending p : pending) {
@@ -482,8 +576,14 @@ public final class SheddingCore {
                 throughput.merge(broker, unlisted, Double::sum);
                 BrokerModel model = models.get(broker);
                 double reported = Math.max(report.throughput(), listed.getOrDefault(broker, 0.0));
-                fits.put(broker, model != null && model.hasSamples() ? model.fit(clusterSlope)
-                        : BrokerModel.fitSingle(reported, report.load(), clusterSlope));
+                double[] fit = model != null && model.hasSamples() ? model.fit(clusterSlope)
+                        : BrokerModel.fitSingle(reported, report.load(), clusterSlope);
+                // Saturated reports are kept out of the fit, so alone it can miss a broker pinned at the cap:
+                // the load is at least the capped report, shifted by what moved since.
+                if (report.load() >= SATURATED) {
+                    fit = new double[] {Math.max(fit[0], report.load() - fit[1] * reported), fit[1]};
+                }
+                fits.put(broker, fit);
             }
             double relativeNoise = relativeNoise();
             for (String broker : brokers) {
@@ -614,11 +714,22 @@ public final class SheddingCore {
             return load(broker) - Math.max(level, fits.get(broker)[0]);
         }
 
-        /** Largest deviation beyond twice its broker's standard error: noise alone does not start a plan. */
+        /**
+         * Largest excess above the level beyond twice its broker's standard error: noise alone does not start a
+         * plan, nor does a broker below the level (it only matters through the brokers it leaves above).
+         */
         double significantDeviation(List<String> active, double level) {
             double max = 0;
             for (String broker : active) {
-                max = Math.max(max, Math.abs(deviation(broker, level)) - 2 * errors.get(broker));
+                max = Math.max(max, deviation(broker, level) - 2 * errors.get(broker));
+            }
+            return max;
+        }
+
+        double maxLoad(List<String> active) {
+            double max = 0;
+            for (String broker : active) {
+                max = Math.max(max, load(broker));
             }
             return max;
         }
@@ -626,7 +737,7 @@ public final class SheddingCore {
         double maxDeviation(List<String> active, double level) {
             double max = 0;
             for (String broker : active) {
-                max = Math.max(max, Math.abs(deviation(broker, level)));
+                max = Math.max(max, deviation(broker, level));
             }
             return max;
         }

@@ -251,4 +251,67 @@ class SheddingCoreTest {
         }
         assertTrue(cluster.maxOverMean() <= 1.05, "max/mean " + cluster.maxOverMean());
     }
+
+    @Test
+    void doesNotUnloadJustToLiftAnUnderloadedBroker() {
+        // Four brokers at 0.50 and one at 0.40: the level is 0.48, nobody is 8 % above it, so nothing moves,
+        // although the light broker is 17 % below.
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 10, b, 5);
+        }
+        cluster.broker("e", 0, SLOPE).bundles("e", 8, "e", 5);
+        List<List<Move>> cycles = run(core(), cluster, 5, 0);
+
+        assertTrue(cycles.stream().allMatch(List::isEmpty), cycles.toString());
+    }
+
+    @Test
+    void fillsAJoiningBrokerWithOneFittingBundlePerLoadedBroker() {
+        // Each loaded broker holds one bundle worth its whole excess over the level once "e" joins, and small
+        // ones: the fewest moves is one per broker, and the small ones stay put.
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d")) {
+            cluster.broker(b, 0, SLOPE).bundle("t/" + b + "-big/0x00000000_0xffffffff", b, 13);
+            for (int i = 0; i < 13; i++) {
+                cluster.bundle("t/" + b + "-" + i + "/0x00000000_0xffffffff", b, 3 + i % 3);
+            }
+        }
+        cluster.broker("e", 0, SLOPE);
+        List<Move> moves = run(core(), cluster, 5, 0).stream().flatMap(List::stream).toList();
+
+        assertEquals(4, moves.size(), moves.toString());
+        assertTrue(moves.stream().allMatch(m -> m.bundle().contains("-big/") && m.to().equals("e")), moves.toString());
+        assertTrue(cluster.maxOverMean() <= 1.03, "max/mean " + cluster.maxOverMean());
+    }
+
+    @Test
+    void neverSwapsSmallBundlesOntoAHotBrokerItCannotRelieve() {
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 10, b, 4);
+        }
+        String hot = "t/a-3/0x00000000_0xffffffff";
+        cluster.throughputs.put(hot, cluster.throughputs.get(hot) * 12);
+        List<Move> moves = run(core(), cluster, 10, 0).stream().flatMap(List::stream).toList();
+
+        assertFalse(moves.isEmpty());
+        assertTrue(moves.stream().allMatch(m -> m.from().equals("a")), "moved onto the hot broker: " + moves);
+        assertEquals("a", cluster.owners.get(hot));
+    }
+
+    @Test
+    void keepsOnlyTheMovesThatCutThePeakEnoughPerUnload() {
+        Move m = new Move("t/x/0x00000000_0xffffffff", "a", "b", 1);
+        List<List<Move>> steps = List.of(List.of(m), List.of(m), List.of(m), List.of(m), List.of(m), List.of(m));
+        List<Boolean> calm = List.of(false, false, false, false, false, false, false);
+        // Peak 10 -> 10 -> 10 -> 4 (three moves for 6: worth it), then 0.5 per move: not worth 1 per move.
+        List<Double> peaks = List.of(10.0, 10.0, 10.0, 4.0, 3.5, 3.0, 2.5);
+        assertEquals(3, SheddingCore.worthwhilePrefix(steps, peaks, calm, 20, 1.0));
+        // Above the trigger band every step is needed, whatever it buys.
+        assertEquals(5, SheddingCore.worthwhilePrefix(steps, peaks, calm, 3.2, 1.0));
+        // So are the steps that relieve an overloaded broker.
+        List<Boolean> hot = List.of(false, false, false, true, true, false, false);
+        assertEquals(5, SheddingCore.worthwhilePrefix(steps, peaks, hot, 20, 1.0));
+    }
 }
