@@ -3,6 +3,8 @@ package io.magnetar.metrics;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.Meter;
+import io.prometheus.client.Collector;
+import io.prometheus.client.CollectorRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +27,11 @@ import org.apache.pulsar.common.util.SimpleTextOutputStream;
 public final class MagnetarMetrics implements PrometheusRawMetricsProvider, AutoCloseable {
     public static final String INSTRUMENTATION_SCOPE = "io.magnetar";
 
-    private enum Type { COUNTER, GAUGE }
+    private enum Kind { COUNTER, GAUGE }
 
     private record Series(String[] labels, LongSupplier value, Attributes attributes) { }
 
-    private record Family(String prometheusName, String otelName, String help, Type type, List<Series> series) { }
+    private record Family(String prometheusName, String otelName, String help, Kind type, List<Series> series) { }
 
     private final String component;
     private final String[] constantLabels;
@@ -38,6 +40,8 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
     private final List<AutoCloseable> instruments = new CopyOnWriteArrayList<>();
     private volatile Meter meter;
+    private CollectorRegistry prometheusRegistry;
+    private Collector prometheusCollector;
 
     /**
      * @param component short lower-case name, e.g. {@code interceptor}; becomes part of every family name
@@ -59,17 +63,17 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
             return existing;
         }
         LongAdder adder = new LongAdder();
-        add(name, help, Type.COUNTER, adder::sum, labelPairs);
+        add(name, help, Kind.COUNTER, adder::sum, labelPairs);
         counters.put(key, adder);
         return adder;
     }
 
     /** A value read when metrics are collected, e.g. a map's size. */
     public void gauge(String name, String help, LongSupplier value, String... labelPairs) {
-        add(name, help, Type.GAUGE, value, labelPairs);
+        add(name, help, Kind.GAUGE, value, labelPairs);
     }
 
-    private synchronized void add(String name, String help, Type type, LongSupplier value, String... labelPairs) {
+    private synchronized void add(String name, String help, Kind type, LongSupplier value, String... labelPairs) {
         if (labelPairs.length % 2 != 0) {
             throw new IllegalArgumentException("labels must be name/value pairs: " + name);
         }
@@ -79,7 +83,7 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
         String base = "magnetar_" + component + "_" + name;
         Family family = families.get(base);
         if (family == null) {
-            family = new Family(type == Type.COUNTER ? base + "_total" : base,
+            family = new Family(type == Kind.COUNTER ? base + "_total" : base,
                     "magnetar." + component + "." + name.replace('_', '.'), help, type, new CopyOnWriteArrayList<>());
             families.put(base, family);
             order.add(family);
@@ -105,6 +109,56 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
         bindOpenTelemetry(pulsar.getOpenTelemetry().getOpenTelemetry().getMeter(INSTRUMENTATION_SCOPE));
     }
 
+    /**
+     * For components Pulsar constructs without handing them a {@link PulsarService} (load-shedding strategies):
+     * publishes the families in a Prometheus registry; the broker's {@code /metrics/} includes the JVM-wide
+     * {@link CollectorRegistry#defaultRegistry}. OpenTelemetry offers such components no global SDK.
+     *
+     * @return false when another collector already registered these names in that registry (nothing is bound)
+     */
+    public synchronized boolean bindPrometheusRegistry(CollectorRegistry registry) {
+        class FamiliesCollector extends Collector implements Collector.Describable {
+            // Describing itself lets any registry refuse a second owner of the same names.
+            @Override
+            public List<MetricFamilySamples> describe() {
+                return collect();
+            }
+
+            @Override
+            public List<MetricFamilySamples> collect() {
+                List<MetricFamilySamples> out = new ArrayList<>(order.size());
+                for (Family family : order) {
+                    boolean counter = family.type == Kind.COUNTER;
+                    String name = counter ? family.prometheusName.substring(0,
+                            family.prometheusName.length() - "_total".length()) : family.prometheusName;
+                    List<MetricFamilySamples.Sample> samples = new ArrayList<>(family.series.size());
+                    for (Series s : family.series) {
+                        List<String> names = new ArrayList<>(s.labels.length / 2);
+                        List<String> values = new ArrayList<>(s.labels.length / 2);
+                        for (int i = 0; i < s.labels.length; i += 2) {
+                            names.add(s.labels[i]);
+                            values.add(s.labels[i + 1]);
+                        }
+                        samples.add(new MetricFamilySamples.Sample(family.prometheusName, names, values,
+                                s.value.getAsLong()));
+                    }
+                    out.add(new MetricFamilySamples(name, counter ? Collector.Type.COUNTER : Collector.Type.GAUGE,
+                            family.help, samples));
+                }
+                return out;
+            }
+        }
+        Collector collector = new FamiliesCollector();
+        try {
+            registry.register(collector);
+        } catch (IllegalArgumentException alreadyRegistered) {
+            return false;
+        }
+        prometheusRegistry = registry;
+        prometheusCollector = collector;
+        return true;
+    }
+
     /** Registers one observable instrument per family with the given meter. */
     public synchronized void bindOpenTelemetry(Meter meter) {
         this.meter = meter;
@@ -114,7 +168,7 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
     }
 
     private void registerInstrument(Meter meter, Family family) {
-        if (family.type == Type.COUNTER) {
+        if (family.type == Kind.COUNTER) {
             instruments.add(meter.counterBuilder(family.otelName).setDescription(family.help)
                     .buildWithCallback(m -> family.series.forEach(s -> m.record(s.value.getAsLong(), s.attributes))));
         } else {
@@ -134,7 +188,7 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
         for (Family family : order) {
             sb.append("# HELP ").append(family.prometheusName).append(' ').append(escapeHelp(family.help)).append('\n');
             sb.append("# TYPE ").append(family.prometheusName).append(' ')
-                    .append(family.type == Type.COUNTER ? "counter" : "gauge").append('\n');
+                    .append(family.type == Kind.COUNTER ? "counter" : "gauge").append('\n');
             for (Series s : family.series) {
                 sb.append(family.prometheusName).append('{');
                 for (int i = 0; i < s.labels.length; i += 2) {
@@ -158,7 +212,11 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (prometheusCollector != null) {
+            prometheusRegistry.unregister(prometheusCollector);
+            prometheusCollector = null;
+        }
         List<AutoCloseable> toClose = new ArrayList<>(instruments);
         instruments.clear();
         for (AutoCloseable c : toClose) {

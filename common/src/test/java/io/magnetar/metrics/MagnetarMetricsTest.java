@@ -79,6 +79,31 @@ class MagnetarMetricsTest {
         }
     }
 
+    @Test
+    void prometheusRegistryBindingShowsTheSameValuesOnce() {
+        io.prometheus.client.CollectorRegistry registry = new io.prometheus.client.CollectorRegistry();
+        MagnetarMetrics metrics = new MagnetarMetrics("shedding", "c1");
+        LongAdder unloads = metrics.counter("unloads", "bundles unloaded", "kind", "planned");
+        metrics.gauge("peak", "peak load", () -> 87);
+        assertTrue(metrics.bindPrometheusRegistry(registry));
+        unloads.add(3);
+
+        assertEquals(3.0, registry.getSampleValue("magnetar_shedding_unloads_total",
+                new String[] {"cluster", "kind"}, new String[] {"c1", "planned"}));
+        assertEquals(87.0, registry.getSampleValue("magnetar_shedding_peak",
+                new String[] {"cluster"}, new String[] {"c1"}));
+        MagnetarMetrics second = new MagnetarMetrics("shedding", "c1");
+        second.gauge("peak", "peak load", () -> 1);
+        assertTrue(!second.bindPrometheusRegistry(registry), "a second owner of the same names is refused");
+
+        metrics.close();
+        assertEquals(null, registry.getSampleValue("magnetar_shedding_peak",
+                new String[] {"cluster"}, new String[] {"c1"}), "closing unregisters");
+        assertTrue(second.bindPrometheusRegistry(registry), "names free again");
+        assertEquals(1.0, registry.getSampleValue("magnetar_shedding_peak",
+                new String[] {"cluster"}, new String[] {"c1"}));
+    }
+
     private static MetricData find(Collection<MetricData> data, String name) {
         return data.stream().filter(m -> m.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError(name + " not in " + data));

@@ -126,6 +126,13 @@ class LoadSheddingClusterIT {
                     .collect(Collectors.groupingBy(b -> b, Collectors.counting()));
             assertTrue(movesPerBundle.values().stream().allMatch(n -> n == 1),
                     "no bundle moved twice: " + movesPerBundle);
+
+            String metrics = Metrics.scrape(cluster.broker(0).webUrl() + "/metrics/");
+            assertEquals(1, Metrics.value(metrics, "magnetar_shedding_config_valid").orElse(-1));
+            assertTrue(Metrics.value(metrics, "magnetar_shedding_cycles_total").orElse(0) >= 1, "cycles counted");
+            assertTrue(Metrics.value(metrics, "magnetar_shedding_unloads_total").orElse(0) >= unloads.size(),
+                    "every executed unload was planned and counted: " + metrics.lines()
+                            .filter(l -> l.startsWith("magnetar_shedding")).toList());
         }
     }
 

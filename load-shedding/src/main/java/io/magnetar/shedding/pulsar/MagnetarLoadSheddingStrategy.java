@@ -2,13 +2,18 @@ package io.magnetar.shedding.pulsar;
 
 import com.google.common.collect.ArrayListMultimap;
 import com.google.common.collect.Multimap;
+import io.magnetar.metrics.MagnetarMetrics;
 import io.magnetar.shedding.Move;
 import io.magnetar.shedding.SheddingConfig;
 import io.magnetar.shedding.SheddingCore;
+import io.prometheus.client.CollectorRegistry;
+import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.apache.pulsar.broker.ServiceConfiguration;
 import org.apache.pulsar.broker.loadbalance.LoadData;
@@ -16,6 +21,8 @@ import org.apache.pulsar.broker.loadbalance.LoadSheddingStrategy;
 import org.apache.pulsar.broker.loadbalance.ModularLoadManagerStrategy;
 import org.apache.pulsar.policies.data.loadbalancer.BundleData;
 import org.apache.pulsar.policies.data.loadbalancer.TimeAverageMessageData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link SheddingCore} behind {@code ModularLoadManagerImpl}: set both {@code loadBalancerLoadSheddingStrategy} and
@@ -23,23 +30,35 @@ import org.apache.pulsar.policies.data.loadbalancer.TimeAverageMessageData;
  * destinations planned while shedding are the ones placement returns).
  */
 public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy, ModularLoadManagerStrategy {
+    private static final Logger LOG = LoggerFactory.getLogger(MagnetarLoadSheddingStrategy.class);
     /** Placement between shedding cycles re-reads the load data at most this often. */
     private static final long OBSERVE_INTERVAL_MILLIS = 10_000;
 
     private final LongSupplier clock;
+    private final boolean publishMetrics;
     private final PulsarSheddingConfig settings = new PulsarSheddingConfig();
+    private MagnetarMetrics metrics;
+    private LongAdder cycles;
+    private LongAdder unloadsPlanned;
+    private LongAdder placements;
     /** Placement gets a BundleData, not a name: the load manager hands back the same objects it holds by name. */
     private final Map<BundleData, String> bundleNames = new IdentityHashMap<>();
-    private SheddingCore core;
+    private volatile SheddingCore core;
     private long lastObservedMillis = Long.MIN_VALUE;
 
+    /** As the broker constructs it: wall-clock time, metrics on the broker's {@code /metrics/}. */
     public MagnetarLoadSheddingStrategy() {
-        this(System::currentTimeMillis);
+        this(System::currentTimeMillis, true);
     }
 
-    /** With the simulator's clock. */
+    /** With the simulator's clock, publishing no metrics. */
     public MagnetarLoadSheddingStrategy(LongSupplier clock) {
+        this(clock, false);
+    }
+
+    private MagnetarLoadSheddingStrategy(LongSupplier clock, boolean publishMetrics) {
         this.clock = clock;
+        this.publishMetrics = publishMetrics;
     }
 
     @Override
@@ -54,6 +73,10 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
         indexBundleNames(loadData);
         for (Move move : core.plan(PulsarSnapshots.of(loadData, core.config().weights(), now))) {
             unloads.put(move.from(), move.bundle());
+        }
+        if (metrics != null) {
+            cycles.increment();
+            unloadsPlanned.add(unloads.size());
         }
         lastObservedMillis = now;
         return unloads;
@@ -79,6 +102,9 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
         }
         TimeAverageMessageData shortTerm = bundleToAssign.getShortTermData();
         double throughput = shortTerm.getMsgThroughputIn() + shortTerm.getMsgThroughputOut();
+        if (metrics != null) {
+            placements.increment();
+        }
         return core.place(candidates, name, throughput, now);
     }
 
@@ -89,12 +115,39 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
         }
     }
 
+    /**
+     * Pulsar hands a strategy no PulsarService, so these go through the JVM-wide Prometheus registry that the
+     * broker's {@code /metrics/} includes.
+     */
+    private void publishMetrics(String cluster) {
+        metrics = new MagnetarMetrics("shedding", cluster);
+        cycles = metrics.counter("cycles", "Shedding cycles run by Magnetar's strategy on this broker (the leader)");
+        unloadsPlanned = metrics.counter("unloads", "Bundle unloads Magnetar's strategy asked the load manager for");
+        placements = metrics.counter("placements", "Bundle placements decided by Magnetar's strategy");
+        metrics.gauge("config_valid", "1 when the magnetarShedding* settings are valid; 0 means the strategy is "
+                + "inactive (see the broker log)", () -> core == null ? 0 : 1);
+        metrics.gauge("predicted_peak_load_percent", "Highest broker load the strategy predicts, in percent",
+                () -> Math.round(predicted().stream().mapToDouble(Double::doubleValue).max().orElse(0) * 100));
+        metrics.gauge("predicted_mean_load_percent", "Mean broker load the strategy predicts, in percent",
+                () -> Math.round(predicted().stream().mapToDouble(Double::doubleValue).average().orElse(0) * 100));
+        if (!metrics.bindPrometheusRegistry(CollectorRegistry.defaultRegistry)) {
+            LOG.info("Magnetar shedding metrics are already published by another strategy instance in this JVM");
+        }
+    }
+
+    private synchronized Collection<Double> predicted() {
+        return core == null ? List.of() : core.predictedLoads(clock.getAsLong()).values();
+    }
+
     private void indexBundleNames(LoadData loadData) {
         bundleNames.clear();
         loadData.getBundleData().forEach((name, data) -> bundleNames.put(data, name));
     }
 
     private SheddingCore core(ServiceConfiguration conf) {
+        if (publishMetrics && metrics == null) {
+            publishMetrics(conf.getClusterName());
+        }
         SheddingConfig config = settings.get(conf);
         if (config == null) {
             return null;
