@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.StandaloneCluster;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -40,15 +38,6 @@ class AdminApiAuthorizationIT {
         return header + "." + payload + "." + signature;
     }
 
-    private static Http.Response put(String url, String token, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return Http.send(b);
-    }
-
     @Test
     void onlySuperUsersAndTenantAdminsMayChangeFlags() throws Exception {
         String superToken = token("superuser");
@@ -69,17 +58,17 @@ class AdminApiAuthorizationIT {
             String acme = pulsar.webUrl() + "/magnetar/v1/tenants/acme/features";
             String publicTenant = pulsar.webUrl() + "/magnetar/v1/tenants/public/features";
 
-            assertEquals(401, put(acme, null, "{\"delay\":true}").status(), "no token");
-            Http.Response intruder = put(acme, token("intruder"), "{\"delay\":true}");
+            assertEquals(401, Http.put(acme, "{\"delay\":true}", null).status(), "no token");
+            Http.Response intruder = Http.put(acme, "{\"delay\":true}", token("intruder"));
             assertEquals(403, intruder.status(), intruder.body());
             assertTrue(intruder.body().contains("role 'intruder' may not administer tenant 'acme'"), intruder.body());
             assertEquals(403, Http.get(acme, token("intruder")).status(), "reading needs the same rights");
 
-            Http.Response tenantAdmin = put(acme, token("acme-admin"), "{\"delay\":true}");
+            Http.Response tenantAdmin = Http.put(acme, "{\"delay\":true}", token("acme-admin"));
             assertEquals(200, tenantAdmin.status(), tenantAdmin.body());
-            assertEquals(403, put(publicTenant, token("acme-admin"), "{\"delay\":true}").status(),
+            assertEquals(403, Http.put(publicTenant, "{\"delay\":true}", token("acme-admin")).status(),
                     "a tenant's admin is not an admin of other tenants");
-            assertEquals(200, put(publicTenant, superToken, "{\"retry\":true}").status());
+            assertEquals(200, Http.put(publicTenant, "{\"retry\":true}", superToken).status());
 
             Http.Response view = Http.get(acme, superToken);
             assertEquals(200, view.status());

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.Ports;
+import io.magnetar.it.harness.PulsarRuntime;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -63,8 +63,7 @@ class MagnetarStandaloneCommandIT {
     }
 
     private static Process start(Path output, int port, int webPort, Path dataDir) throws Exception {
-        Path script = Paths.get(System.getProperty("magnetar.repo.dir", "..")).resolve("bin/magnetar")
-                .toAbsolutePath().normalize();
+        Path script = PulsarRuntime.magnetarScript();
         ProcessBuilder pb = new ProcessBuilder(script.toString(), "standalone", "--port", Integer.toString(port),
                 "--web-port", Integer.toString(webPort), "--data-dir", dataDir.toString())
                 .redirectErrorStream(true).redirectOutput(output.toFile());

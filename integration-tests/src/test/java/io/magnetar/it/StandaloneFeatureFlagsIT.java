@@ -8,11 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.Ports;
+import io.magnetar.it.harness.PulsarRuntime;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,8 +171,7 @@ class StandaloneFeatureFlagsIT {
 
     /** Runs the repository's bin/magnetar, exactly as an operator types it. */
     private static CliRun cli(String... args) throws Exception {
-        Path script = Paths.get(System.getProperty("magnetar.repo.dir", "..")).resolve("bin/magnetar")
-                .toAbsolutePath().normalize();
+        Path script = PulsarRuntime.magnetarScript();
         List<String> command = new ArrayList<>();
         command.add(script.toString());
         command.addAll(List.of(args));

@@ -27,16 +27,21 @@ public final class Http {
 
     /** GET with a bearer token (Pulsar token authentication), or none when {@code token} is null. */
     public static Response get(String url, String token) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).GET();
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        return send(b);
+        return send(withToken(HttpRequest.newBuilder(URI.create(url)).GET(), token));
     }
 
     public static Response put(String url, String json) {
-        return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+        return put(url, json, null);
+    }
+
+    /** PUT of a JSON body with a bearer token, or none when {@code token} is null. */
+    public static Response put(String url, String json, String token) {
+        return send(withToken(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)), token));
+    }
+
+    private static HttpRequest.Builder withToken(HttpRequest.Builder request, String token) {
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 
     public static Response delete(String url) {

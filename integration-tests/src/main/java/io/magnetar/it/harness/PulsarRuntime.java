@@ -53,6 +53,12 @@ public final class PulsarRuntime {
         return dir;
     }
 
+    /** The repository's {@code bin/magnetar}, the command the README gives newcomers and operators. */
+    public static Path magnetarScript() {
+        return Paths.get(System.getProperty("magnetar.repo.dir", "..")).resolve("bin/magnetar")
+                .toAbsolutePath().normalize();
+    }
+
     /** Where harness runs keep their installations, data and logs. */
     public static Path workDir() {
         Path dir = location("magnetar.work.dir", "integration-tests/target/it-work");
