@@ -1,0 +1,155 @@
+package io.magnetar.delayed;
+
+import it.unimi.dsi.fastutil.longs.Long2ObjectMap;
+import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * A set of positions: one compressed bitmap of entry ids per ledger. Consecutive delayed entries (the common case)
+ * compress to a few bytes per run; entry ids are unsigned 32-bit values, far above what a ledger holds.
+ */
+final class RoaringBitmapByLedger {
+    private static final long MAX_ENTRY_ID = 0xFFFF_FFFFL;
+
+    private final Long2ObjectOpenHashMap<RoaringBitmap> ledgers = new Long2ObjectOpenHashMap<>();
+    private long cardinality;
+
+    static boolean indexable(long entryId) {
+        return entryId >= 0 && entryId <= MAX_ENTRY_ID;
+    }
+
+    boolean contains(long ledgerId, long entryId) {
+        RoaringBitmap bitmap = ledgers.get(ledgerId);
+        return bitmap != null && indexable(entryId) && bitmap.contains((int) entryId);
+    }
+
+    /** @return false when the position was already present */
+    boolean add(long ledgerId, long entryId) {
+        RoaringBitmap bitmap = ledgers.get(ledgerId);
+        if (bitmap == null) {
+            bitmap = new RoaringBitmap();
+            ledgers.put(ledgerId, bitmap);
+        }
+        if (bitmap.checkedAdd((int) entryId)) {
+            cardinality++;
+            return true;
+        }
+        return false;
+    }
+
+    /** @return false when the position was not present */
+    boolean remove(long ledgerId, long entryId) {
+        RoaringBitmap bitmap = ledgers.get(ledgerId);
+        if (bitmap == null || !bitmap.checkedRemove((int) entryId)) {
+            return false;
+        }
+        cardinality--;
+        if (bitmap.isEmpty()) {
+            ledgers.remove(ledgerId);
+        }
+        return true;
+    }
+
+    /** Adds every position of {@code other}; returns how many were new. */
+    long addAll(RoaringBitmapByLedger other) {
+        long added = 0;
+        for (Long2ObjectMap.Entry<RoaringBitmap> e : other.ledgers.long2ObjectEntrySet()) {
+            RoaringBitmap mine = ledgers.get(e.getLongKey());
+            if (mine == null) {
+                mine = new RoaringBitmap();
+                ledgers.put(e.getLongKey(), mine);
+            }
+            long before = mine.getLongCardinality();
+            mine.or(e.getValue());
+            added += mine.getLongCardinality() - before;
+        }
+        cardinality += added;
+        return added;
+    }
+
+    /** Removes every position of {@code other}; returns how many were present. */
+    long removeAll(RoaringBitmapByLedger other) {
+        long removed = 0;
+        for (Long2ObjectMap.Entry<RoaringBitmap> e : other.ledgers.long2ObjectEntrySet()) {
+            RoaringBitmap mine = ledgers.get(e.getLongKey());
+            if (mine == null) {
+                continue;
+            }
+            long before = mine.getLongCardinality();
+            mine.andNot(e.getValue());
+            removed += before - mine.getLongCardinality();
+            if (mine.isEmpty()) {
+                ledgers.remove(e.getLongKey());
+            }
+        }
+        cardinality -= removed;
+        return removed;
+    }
+
+    /** Calls {@code sink} for every position, in position order per ledger. */
+    void forEach(PositionSink sink) {
+        for (Long2ObjectMap.Entry<RoaringBitmap> e : ledgers.long2ObjectEntrySet()) {
+            long ledgerId = e.getLongKey();
+            e.getValue().forEach((int entry) -> sink.accept(ledgerId, Integer.toUnsignedLong(entry)));
+        }
+    }
+
+    long cardinality() {
+        return cardinality;
+    }
+
+    boolean isEmpty() {
+        return cardinality == 0;
+    }
+
+    void clear() {
+        ledgers.clear();
+        cardinality = 0;
+    }
+
+    void runOptimize() {
+        for (RoaringBitmap bitmap : ledgers.values()) {
+            bitmap.runOptimize();
+        }
+    }
+
+    long sizeInBytes() {
+        long bytes = 16L * ledgers.size();
+        for (RoaringBitmap bitmap : ledgers.values()) {
+            bytes += bitmap.getLongSizeInBytes();
+        }
+        return bytes;
+    }
+
+    void serialize(DataOutput out) throws IOException {
+        out.writeInt(ledgers.size());
+        for (Long2ObjectMap.Entry<RoaringBitmap> e : ledgers.long2ObjectEntrySet()) {
+            out.writeLong(e.getLongKey());
+            e.getValue().serialize(out);
+        }
+    }
+
+    static RoaringBitmapByLedger deserialize(DataInput in) throws IOException {
+        RoaringBitmapByLedger result = new RoaringBitmapByLedger();
+        int count = in.readInt();
+        if (count < 0) {
+            throw new IOException("negative ledger count " + count);
+        }
+        for (int i = 0; i < count; i++) {
+            long ledgerId = in.readLong();
+            RoaringBitmap bitmap = new RoaringBitmap();
+            bitmap.deserialize(in);
+            result.ledgers.put(ledgerId, bitmap);
+            result.cardinality += bitmap.getLongCardinality();
+        }
+        return result;
+    }
+
+    @FunctionalInterface
+    interface PositionSink {
+        void accept(long ledgerId, long entryId);
+    }
+}
