@@ -68,6 +68,11 @@ public final class MagnetarMetrics implements PrometheusRawMetricsProvider, Auto
         return adder;
     }
 
+    /** A monotonically increasing count kept elsewhere (e.g. a decision core's own counter), read at collection. */
+    public void counter(String name, String help, LongSupplier value, String... labelPairs) {
+        add(name, help, Kind.COUNTER, value, labelPairs);
+    }
+
     /** A value read when metrics are collected, e.g. a map's size. */
     public void gauge(String name, String help, LongSupplier value, String... labelPairs) {
         add(name, help, Kind.GAUGE, value, labelPairs);

@@ -439,7 +439,8 @@ public final class DelayIndex {
         }
         if (rebuild) {
             listener.rebuildRequired();
-        } else {
+        } else if (!Thread.holdsLock(this)) {
+            // a read that completed on the calling thread: that caller re-checks the index itself
             listener.indexChanged();
         }
     }

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * implementation writes one BookKeeper ledger per bucket and the manifest into the subscription's cursor
  * properties; tests use memory.
  */
-public interface IndexStore {
+public interface IndexStore extends AutoCloseable {
     /** Persists a bucket: its chunks, then its summary. Completes with the bucket's id. */
     CompletableFuture<Long> writeBucket(List<byte[]> chunks, byte[] summary);
 
@@ -23,4 +23,9 @@ public interface IndexStore {
     long[] loadManifest();
 
     CompletableFuture<Void> saveManifest(long[] bucketIds);
+
+    /** Releases handles; what was written stays. */
+    @Override
+    default void close() {
+    }
 }

@@ -1,0 +1,235 @@
+package io.magnetar.delayed.pulsar;
+
+import io.magnetar.delayed.DelayIndex;
+import io.magnetar.delayed.IndexStore;
+import java.time.Clock;
+import java.util.Collections;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.bookkeeper.mledger.Position;
+import org.apache.bookkeeper.mledger.PositionFactory;
+import org.apache.pulsar.broker.delayed.bucket.BucketDelayedDeliveryTracker;
+import org.apache.pulsar.broker.delayed.bucket.BucketSnapshotStorage;
+import org.apache.pulsar.broker.delayed.bucket.RecoverDelayedDeliveryTrackerException;
+import org.apache.pulsar.broker.service.persistent.AbstractPersistentDispatcherMultipleConsumers;
+import org.apache.pulsar.common.policies.data.stats.TopicMetricBean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulsar's tracker contract over a {@link DelayIndex}. It extends {@link BucketDelayedDeliveryTracker} only
+ * because Pulsar 4.0's dispatcher gives that class alone its read-skip ({@code containsMessage}): held entries are
+ * not read from BookKeeper again on normal reads, which is what makes recovery cheap. Every method of the parent
+ * is replaced; the parent's own buckets stay empty (its constructor only removes snapshots the Pulsar bucket
+ * tracker may have left in the cursor, through {@link LegacyBucketSnapshotStorage}).
+ *
+ * <p>Precision: the wake-up is armed at the exact due time of the earliest message on a scheduled executor (no
+ * tick), and a message is due when the clock reaches its time, never before; Pulsar's tick time and strict flag
+ * are therefore not needed. The wake-up is re-armed at least every {@link #MAX_SLEEP_MILLIS} so that a wall-clock
+ * jump forward is noticed.
+ */
+final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker implements DelayIndex.Listener {
+    private static final Logger log = LoggerFactory.getLogger(MagnetarDelayedDeliveryTracker.class);
+    static final long MAX_SLEEP_MILLIS = 5_000;
+
+    private final AbstractPersistentDispatcherMultipleConsumers dispatcher;
+    private final ScheduledExecutorService scheduler;
+    private final Clock clock;
+    private final DelayIndex index;
+    private final IndexStore store;
+    private final Runnable onClose;
+    private final String name;
+    private ScheduledFuture<?> wake;
+    private long wakeAt = Long.MAX_VALUE;
+    private boolean closed;
+
+    MagnetarDelayedDeliveryTracker(AbstractPersistentDispatcherMultipleConsumers dispatcher,
+                                   BucketSnapshotStorage legacyStorage, ScheduledExecutorService scheduler,
+                                   Clock clock, IndexFactory indexFactory, Runnable onClose)
+            throws RecoverDelayedDeliveryTrackerException {
+        super(dispatcher, null, 1, clock, true, legacyStorage, 1, 1, 1, 1);
+        this.dispatcher = dispatcher;
+        this.scheduler = scheduler;
+        this.clock = clock;
+        this.onClose = onClose;
+        this.name = dispatcher.getTopic().getName() + " / " + dispatcher.getSubscription().getName();
+        this.store = indexFactory.store(dispatcher);
+        this.index = indexFactory.index(name, store, this);
+        index.recover();
+        rearm();
+    }
+
+    /** Builds the parts a tracker needs; the factory's settings and shared stats live behind it. */
+    interface IndexFactory {
+        IndexStore store(AbstractPersistentDispatcherMultipleConsumers dispatcher);
+
+        DelayIndex index(String name, IndexStore store, DelayIndex.Listener listener);
+    }
+
+    DelayIndex index() {
+        return index;
+    }
+
+    @Override
+    public boolean addMessage(long ledgerId, long entryId, long deliverAt) {
+        if (deliverAt < 0) {
+            return false;
+        }
+        boolean held;
+        try {
+            held = index.add(ledgerId, entryId, deliverAt);
+        } catch (IllegalArgumentException e) {
+            log.error("[{}] Cannot hold {}:{} until {}: {}; delivering it now", name, ledgerId, entryId, deliverAt,
+                    e.getMessage());
+            return false;
+        }
+        if (held) {
+            rearm();
+        }
+        return held;
+    }
+
+    @Override
+    public boolean containsMessage(long ledgerId, long entryId) {
+        return index.contains(ledgerId, entryId);
+    }
+
+    @Override
+    public boolean hasMessageAvailable() {
+        boolean due = index.hasDue();
+        if (!due) {
+            rearm();
+        }
+        return due;
+    }
+
+    @Override
+    public NavigableSet<Position> getScheduledMessages(int maxMessages) {
+        NavigableSet<Position> positions = new TreeSet<>();
+        index.pollDue(maxMessages, (ledgerId, entryId) -> positions.add(PositionFactory.create(ledgerId, entryId)));
+        rearm();
+        return positions;
+    }
+
+    @Override
+    public long getNumberOfDelayedMessages() {
+        return index.size();
+    }
+
+    @Override
+    public long getBufferMemoryUsage() {
+        return index.memoryBytes();
+    }
+
+    /** Reads pause while the persisted index is being read back, so held entries are not read twice. */
+    @Override
+    public boolean shouldPauseAllDeliveries() {
+        return index.recovering();
+    }
+
+    @Override
+    public void resetTickTime(long tickTime) {
+        // no tick: wake-ups are armed at exact due times
+    }
+
+    @Override
+    protected long nextDeliveryTime() {
+        return index.nextWakeMillis();
+    }
+
+    @Override
+    public void run(io.netty.util.Timeout timeout) {
+        // the parent's timer is never armed
+    }
+
+    @Override
+    public CompletableFuture<Void> clear() {
+        return index.clear();
+    }
+
+    @Override
+    public Map<String, TopicMetricBean> genTopicMetricMap() {
+        return Collections.emptyMap();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (wake != null) {
+            wake.cancel(false);
+            wake = null;
+        }
+        index.close();
+        store.close();
+        super.close();
+        onClose.run();
+    }
+
+    @Override
+    public void indexChanged() {
+        rearm();
+        // reads may have been paused for the recovery, and a loaded chunk may hold due messages
+        wakeDispatcher();
+    }
+
+    @Override
+    public void rebuildRequired() {
+        log.warn("[{}] Rewinding the cursor to re-index delayed messages from the backlog", name);
+        synchronized (dispatcher) {
+            dispatcher.getCursor().rewind();
+            dispatcher.readMoreEntriesAsync();
+        }
+    }
+
+    private synchronized void rearm() {
+        if (closed) {
+            return;
+        }
+        long next = index.nextWakeMillis();
+        if (next >= wakeAt && wake != null && !wake.isDone()) {
+            return;
+        }
+        if (next == Long.MAX_VALUE) {
+            return;
+        }
+        if (wake != null) {
+            wake.cancel(false);
+        }
+        long delay = Math.min(MAX_SLEEP_MILLIS, Math.max(0, next - clock.millis()));
+        wakeAt = next;
+        wake = scheduler.schedule(this::onWake, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void onWake() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            wake = null;
+            wakeAt = Long.MAX_VALUE;
+        }
+        try {
+            index.maintain();
+            if (index.hasDue()) {
+                wakeDispatcher();
+            }
+        } catch (RuntimeException e) {
+            log.error("[{}] Delayed index maintenance failed", name, e);
+        }
+        rearm();
+    }
+
+    private void wakeDispatcher() {
+        synchronized (dispatcher) {
+            dispatcher.readMoreEntriesAsync();
+        }
+    }
+}

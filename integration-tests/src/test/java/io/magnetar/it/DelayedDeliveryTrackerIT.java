@@ -1,0 +1,133 @@
+package io.magnetar.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.magnetar.it.harness.BrokerNode;
+import io.magnetar.it.harness.MultiBrokerCluster;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pulsar's own {@code deliverAt} on a 2-broker cluster whose brokers use Magnetar's tracker (installed by
+ * install.sh, enabled by magnetar.conf), with small seal and window settings so that most of the delayed messages
+ * live in persisted buckets. The topic is unloaded, then its owner is killed with -9, while messages are pending:
+ * each subscription (Shared and Key_Shared) still gets every message, never before its time.
+ */
+class DelayedDeliveryTrackerIT {
+    private static final int MESSAGES = 400;
+    private static final String TOPIC = "persistent://public/default/delayed-durable";
+
+    private static final class Subscriber {
+        final Consumer<String> consumer;
+        final Map<Integer, Integer> received = new HashMap<>();
+        final List<String> early = new ArrayList<>();
+
+        Subscriber(Consumer<String> consumer) {
+            this.consumer = consumer;
+        }
+    }
+
+    @Test
+    void delayedMessagesSurviveUnloadAndOwnerKillAndAreNeverEarly() throws Exception {
+        try (MultiBrokerCluster cluster = MultiBrokerCluster.builder("delayed").brokers(2)
+                     .brokerConf("magnetarDelayedWindowSeconds", "2")
+                     .brokerConf("magnetarDelayedSealThreshold", "50")
+                     .brokerConf("magnetarDelayedChunkSize", "10")
+                     .start();
+             PulsarClient client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
+                     .operationTimeout(60, TimeUnit.SECONDS).build();
+             PulsarAdmin admin = cluster.newAdmin(0)) {
+            List<Subscriber> subscribers = List.of(
+                    new Subscriber(client.newConsumer(Schema.STRING).topic(TOPIC).subscriptionName("shared")
+                            .subscriptionType(SubscriptionType.Shared).subscribe()),
+                    new Subscriber(client.newConsumer(Schema.STRING).topic(TOPIC).subscriptionName("key-shared")
+                            .subscriptionType(SubscriptionType.Key_Shared).subscribe()));
+
+            long start = System.currentTimeMillis();
+            Map<Integer, Long> due = new HashMap<>();
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC)
+                    .enableBatching(false).create()) {
+                for (int i = 0; i < MESSAGES; i++) {
+                    // out of order, from 3 s to 45 s after the start
+                    long deliverAt = start + 3_000 + (i * 7_919L) % 42_000;
+                    due.put(i, deliverAt);
+                    producer.newMessage().key("k" + (i % 10)).value(Integer.toString(i)).deliverAt(deliverAt).send();
+                }
+            }
+
+            drain(subscribers, due, start + 9_000);
+            BrokerNode firstOwner = owner(cluster, admin);
+            String metrics = Metrics.scrape(firstOwner.webUrl() + "/metrics/");
+            assertTrue(Metrics.value(metrics, "magnetar_delayed_trackers").orElse(0) >= 2,
+                    "both subscriptions use Magnetar's tracker");
+            assertTrue(Metrics.value(metrics, "magnetar_delayed_buckets_sealed_total").orElse(0) >= 4,
+                    "later messages were sealed into persisted buckets");
+
+            admin.topics().unload(TOPIC);
+            drain(subscribers, due, start + 20_000);
+
+            BrokerNode owner = owner(cluster, admin);
+            BrokerNode survivor = cluster.broker(0) == owner ? cluster.broker(1) : cluster.broker(0);
+            owner.kill9();
+            drain(subscribers, due, start + 120_000);
+
+            for (Subscriber s : subscribers) {
+                String sub = s.consumer.getSubscription();
+                TreeSet<Integer> missing = new TreeSet<>(due.keySet());
+                missing.removeAll(s.received.keySet());
+                assertEquals(new TreeSet<>(), missing, sub + ": messages never delivered");
+                assertEquals(List.of(), s.early, sub + ": messages delivered before their time");
+            }
+            String after = Metrics.scrape(survivor.webUrl() + "/metrics/");
+            assertTrue(Metrics.value(after, "magnetar_delayed_recoveries_total").orElse(0) >= 1,
+                    "the new owner recovered the persisted index");
+            assertEquals(0, Metrics.value(after, "magnetar_delayed_buckets_dropped_total").orElse(-1),
+                    "no persisted bucket was unreadable");
+            for (Subscriber s : subscribers) {
+                s.consumer.close();
+            }
+            owner.restart(MultiBrokerCluster.START_TIMEOUT);
+        }
+    }
+
+    private static BrokerNode owner(MultiBrokerCluster cluster, PulsarAdmin admin) throws Exception {
+        String url = admin.lookups().lookupTopic(TOPIC);
+        return cluster.broker(0).serviceUrl().equals(url) ? cluster.broker(0) : cluster.broker(1);
+    }
+
+    /** Receives and acknowledges on every subscriber until all messages arrived or the clock passes {@code until}. */
+    private static void drain(List<Subscriber> subscribers, Map<Integer, Long> due, long until) throws Exception {
+        while (System.currentTimeMillis() < until) {
+            boolean all = true;
+            for (Subscriber s : subscribers) {
+                Message<String> m = s.consumer.receive(50, TimeUnit.MILLISECONDS);
+                long now = System.currentTimeMillis();
+                if (m != null) {
+                    int id = Integer.parseInt(m.getValue());
+                    if (now < due.get(id)) {
+                        s.early.add(id + " at " + (now - due.get(id)) + " ms");
+                    }
+                    s.received.merge(id, 1, Integer::sum);
+                    s.consumer.acknowledge(m);
+                }
+                all &= s.received.size() == due.size();
+            }
+            if (all) {
+                return;
+            }
+        }
+    }
+}
