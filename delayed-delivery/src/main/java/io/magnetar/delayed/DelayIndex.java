@@ -198,6 +198,14 @@ public final class DelayIndex {
         listener.indexChanged();
     }
 
+    /**
+     * Forgets held positions up to and including the given one: they are acknowledged (the subscription's
+     * mark-delete position), so handing them out would only cost a skipped replay.
+     */
+    public synchronized long forgetThrough(long ledgerId, long entryId) {
+        return held.removeThrough(ledgerId, entryId);
+    }
+
     public synchronized boolean recovering() {
         return addedWhileRecovering != null;
     }

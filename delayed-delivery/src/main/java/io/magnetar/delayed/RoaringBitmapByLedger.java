@@ -89,6 +89,28 @@ final class RoaringBitmapByLedger {
         return removed;
     }
 
+    /** Removes every position up to and including (ledgerId, entryId); returns how many were present. */
+    long removeThrough(long ledgerId, long entryId) {
+        long removed = 0;
+        for (var it = ledgers.long2ObjectEntrySet().iterator(); it.hasNext(); ) {
+            Long2ObjectMap.Entry<RoaringBitmap> e = it.next();
+            RoaringBitmap bitmap = e.getValue();
+            if (e.getLongKey() < ledgerId) {
+                removed += bitmap.getLongCardinality();
+                it.remove();
+            } else if (e.getLongKey() == ledgerId && entryId >= 0) {
+                long before = bitmap.getLongCardinality();
+                bitmap.remove(0L, Math.min(entryId, MAX_ENTRY_ID) + 1);
+                removed += before - bitmap.getLongCardinality();
+                if (bitmap.isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+        cardinality -= removed;
+        return removed;
+    }
+
     /** Calls {@code sink} for every position, in position order per ledger. */
     void forEach(PositionSink sink) {
         for (Long2ObjectMap.Entry<RoaringBitmap> e : ledgers.long2ObjectEntrySet()) {

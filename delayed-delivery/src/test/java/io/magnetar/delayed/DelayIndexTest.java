@@ -338,6 +338,26 @@ class DelayIndexTest {
     }
 
     @Test
+    void forgettingThroughTheMarkDeletePositionDropsAcknowledgedPositionsOnly() {
+        DelayIndex index = newIndex(SMALL);
+        for (long e = 0; e < 10; e++) {
+            index.add(3, e, T0 + 1_000);
+            index.add(4, e, T0 + 1_000);
+            index.add(5, e, T0 + 1_000);
+        }
+        assertEquals(10 + 5, index.forgetThrough(4, 4));
+        assertEquals(15, index.size());
+        assertFalse(index.contains(3, 9));
+        assertFalse(index.contains(4, 4));
+        assertTrue(index.contains(4, 5));
+        clock.set(T0 + 1_000);
+        List<long[]> handed = new ArrayList<>();
+        index.pollDue(100, (l, e) -> handed.add(new long[] {l, e}));
+        assertEquals(15, handed.size(), "forgotten positions are not handed out");
+        assertTrue(handed.stream().allMatch(p -> p[0] == 5 || p[0] == 4 && p[1] >= 5));
+    }
+
+    @Test
     void entryIdsBeyondThirtyTwoBitsAreRefused() {
         DelayIndex index = newIndex(SMALL);
         assertThrows(IllegalArgumentException.class, () -> index.add(1, 1L << 33, T0 + 10));

@@ -47,6 +47,7 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker 
     private ScheduledFuture<?> wake;
     private long wakeAt = Long.MAX_VALUE;
     private boolean closed;
+    private boolean trimmedAfterRecovery;
 
     MagnetarDelayedDeliveryTracker(AbstractPersistentDispatcherMultipleConsumers dispatcher,
                                    BucketSnapshotStorage legacyStorage, ScheduledExecutorService scheduler,
@@ -175,6 +176,13 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker 
 
     @Override
     public void indexChanged() {
+        if (!trimmedAfterRecovery && !index.recovering()) {
+            trimmedAfterRecovery = true;
+            Position markDeleted = dispatcher.getCursor().getMarkDeletedPosition();
+            if (markDeleted != null) {
+                index.forgetThrough(markDeleted.getLedgerId(), markDeleted.getEntryId());
+            }
+        }
         rearm();
         // reads may have been paused for the recovery, and a loaded chunk may hold due messages
         wakeDispatcher();
