@@ -14,22 +14,24 @@ import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
 import org.apache.bookkeeper.client.api.ReadHandle;
 import org.apache.bookkeeper.client.api.WriteHandle;
-import org.apache.bookkeeper.mledger.ManagedCursor;
+import org.apache.bookkeeper.mledger.AsyncCallbacks;
+import org.apache.bookkeeper.mledger.ManagedLedger;
+import org.apache.bookkeeper.mledger.ManagedLedgerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One subscription's {@link IndexStore} on the broker's own BookKeeper client: each bucket is one ledger (its chunks
- * as entries 0..n-1, its summary as the last entry, then closed), and the list of live bucket ledgers is one
- * cursor property of the subscription, so it moves with the subscription to whichever broker owns it next.
+ * One topic's {@link IndexStore} on the broker's own BookKeeper client: each bucket is one ledger (its chunks as
+ * entries 0..n-1, its summary as the last entry, then closed), and the list of live bucket ledgers is one property
+ * of the topic's managed ledger, so it moves with the topic to whichever broker owns it next.
  */
 final class BookKeeperIndexStore implements IndexStore {
     private static final Logger log = LoggerFactory.getLogger(BookKeeperIndexStore.class);
-    static final String MANIFEST_PROPERTY = ManagedCursor.CURSOR_INTERNAL_PROPERTY_PREFIX + "magnetar.delayed.index";
+    static final String MANIFEST_PROPERTY = "__magnetar.delayed.index";
     private static final byte[] PASSWORD = new byte[0];
 
     private final Supplier<BookKeeper> bookKeeper;
-    private final ManagedCursor cursor;
+    private final ManagedLedger ledger;
     private final LedgerReplication replication;
     private final Map<String, byte[]> ledgerMetadata;
     private final Map<Long, CompletableFuture<ReadHandle>> openHandles = new ConcurrentHashMap<>();
@@ -37,16 +39,14 @@ final class BookKeeperIndexStore implements IndexStore {
     record LedgerReplication(int ensemble, int writeQuorum, int ackQuorum) {
     }
 
-    BookKeeperIndexStore(Supplier<BookKeeper> bookKeeper, ManagedCursor cursor, LedgerReplication replication,
-                         String topic, String subscription) {
+    BookKeeperIndexStore(Supplier<BookKeeper> bookKeeper, ManagedLedger ledger, LedgerReplication replication) {
         this.bookKeeper = bookKeeper;
-        this.cursor = cursor;
+        this.ledger = ledger;
         this.replication = replication;
         this.ledgerMetadata = Map.of(
                 "application", "magnetar".getBytes(StandardCharsets.UTF_8),
                 "component", "delayed-index".getBytes(StandardCharsets.UTF_8),
-                "topic", topic.getBytes(StandardCharsets.UTF_8),
-                "subscription", subscription.getBytes(StandardCharsets.UTF_8));
+                "managed-ledger", ledger.getName().getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -128,10 +128,10 @@ final class BookKeeperIndexStore implements IndexStore {
 
     @Override
     public long[] loadManifest() {
-        return parseManifest(cursor.getCursorProperties().get(MANIFEST_PROPERTY), cursor.getName());
+        return parseManifest(ledger.getProperties().get(MANIFEST_PROPERTY), ledger.getName());
     }
 
-    static long[] parseManifest(String value, String cursorName) {
+    static long[] parseManifest(String value, String ledgerName) {
         if (value == null || value.isBlank()) {
             return new long[0];
         }
@@ -139,16 +139,31 @@ final class BookKeeperIndexStore implements IndexStore {
             return Arrays.stream(value.split(",")).mapToLong(Long::parseLong).toArray();
         } catch (NumberFormatException e) {
             log.warn("[{}] Ignoring unreadable delayed index manifest '{}': the index is rebuilt from the backlog",
-                    cursorName, value);
+                    ledgerName, value);
             return new long[0];
         }
     }
 
     @Override
     public CompletableFuture<Void> saveManifest(long[] bucketIds) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AsyncCallbacks.UpdatePropertiesCallback callback = new AsyncCallbacks.UpdatePropertiesCallback() {
+            @Override
+            public void updatePropertiesComplete(Map<String, String> properties, Object ctx) {
+                done.complete(null);
+            }
+
+            @Override
+            public void updatePropertiesFailed(ManagedLedgerException exception, Object ctx) {
+                done.completeExceptionally(exception);
+            }
+        };
         if (bucketIds.length == 0) {
-            return cursor.getCursorProperties().containsKey(MANIFEST_PROPERTY)
-                    ? cursor.removeCursorProperty(MANIFEST_PROPERTY) : CompletableFuture.completedFuture(null);
+            if (!ledger.getProperties().containsKey(MANIFEST_PROPERTY)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            ledger.asyncDeleteProperty(MANIFEST_PROPERTY, callback, null);
+            return done;
         }
         StringBuilder value = new StringBuilder();
         for (long id : bucketIds) {
@@ -157,7 +172,8 @@ final class BookKeeperIndexStore implements IndexStore {
             }
             value.append(id);
         }
-        return cursor.putCursorProperty(MANIFEST_PROPERTY, value.toString());
+        ledger.asyncSetProperty(MANIFEST_PROPERTY, value.toString(), callback, null);
+        return done;
     }
 
     /** Closes the read handles; the ledgers stay. */

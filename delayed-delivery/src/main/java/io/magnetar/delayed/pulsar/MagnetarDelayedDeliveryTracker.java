@@ -1,7 +1,6 @@
 package io.magnetar.delayed.pulsar;
 
-import io.magnetar.delayed.DelayIndex;
-import io.magnetar.delayed.IndexStore;
+import io.magnetar.delayed.TopicDelayIndex;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.Map;
@@ -11,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.pulsar.broker.delayed.bucket.BucketDelayedDeliveryTracker;
@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pulsar's tracker contract over a {@link DelayIndex}. It extends {@link BucketDelayedDeliveryTracker} only
+ * Pulsar's tracker contract over one subscription of a {@link TopicDelayIndex} (shared by the topic's
+ * subscriptions on this broker). It extends {@link BucketDelayedDeliveryTracker} only
  * because Pulsar 4.0's dispatcher gives that class alone its read-skip ({@code containsMessage}): held entries are
  * not read from BookKeeper again on normal reads, which is what makes recovery cheap. Every method of the parent
  * is replaced; the parent's own buckets stay empty (its constructor only removes snapshots the Pulsar bucket
@@ -33,25 +34,29 @@ import org.slf4j.LoggerFactory;
  * are therefore not needed. The wake-up is re-armed at least every {@link #MAX_SLEEP_MILLIS} so that a wall-clock
  * jump forward is noticed.
  */
-final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker implements DelayIndex.Listener {
+final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker
+        implements TopicDelayIndex.Listener {
     private static final Logger log = LoggerFactory.getLogger(MagnetarDelayedDeliveryTracker.class);
     static final long MAX_SLEEP_MILLIS = 5_000;
 
     private final AbstractPersistentDispatcherMultipleConsumers dispatcher;
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
-    private final DelayIndex index;
-    private final IndexStore store;
+    private final TopicDelayIndex.Subscription index;
     private final Runnable onClose;
     private final String name;
     private ScheduledFuture<?> wake;
     private long wakeAt = Long.MAX_VALUE;
     private boolean closed;
-    private boolean trimmedAfterRecovery;
 
+    /**
+     * @param topicIndex joins the subscription to its topic's index (creating and recovering that index for the
+     *     first subscription) and returns its view
+     * @param onClose called once when the tracker closes, after the subscription left the topic index
+     */
     MagnetarDelayedDeliveryTracker(AbstractPersistentDispatcherMultipleConsumers dispatcher,
                                    BucketSnapshotStorage legacyStorage, ScheduledExecutorService scheduler,
-                                   Clock clock, IndexFactory indexFactory, Runnable onClose)
+                                   Clock clock, TopicIndexJoin topicIndex, Runnable onClose)
             throws RecoverDelayedDeliveryTrackerException {
         super(dispatcher, null, 1, clock, true, legacyStorage, 1, 1, 1, 1);
         this.dispatcher = dispatcher;
@@ -59,20 +64,27 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker 
         this.clock = clock;
         this.onClose = onClose;
         this.name = dispatcher.getTopic().getName() + " / " + dispatcher.getSubscription().getName();
-        this.store = indexFactory.store(dispatcher);
-        this.index = indexFactory.index(name, store, this);
-        index.recover();
+        ManagedCursor cursor = dispatcher.getCursor();
+        Position markDeleted = cursor.getMarkDeletedPosition();
+        this.index = topicIndex.join(dispatcher.getSubscription().getName(),
+                markDeleted == null ? -1 : markDeleted.getLedgerId(),
+                markDeleted == null ? -1 : markDeleted.getEntryId(),
+                (ledgerId, entryId) -> {
+                    Position read = cursor.getReadPosition();
+                    return ledgerId < read.getLedgerId()
+                            || ledgerId == read.getLedgerId() && entryId < read.getEntryId();
+                }, this);
         rearm();
     }
 
-    /** Builds the parts a tracker needs; the factory's settings and shared stats live behind it. */
-    interface IndexFactory {
-        IndexStore store(AbstractPersistentDispatcherMultipleConsumers dispatcher);
-
-        DelayIndex index(String name, IndexStore store, DelayIndex.Listener listener);
+    /** Joins a subscription to its topic's index. */
+    @FunctionalInterface
+    interface TopicIndexJoin {
+        TopicDelayIndex.Subscription join(String subscription, long markDeletedLedger, long markDeletedEntry,
+                                          TopicDelayIndex.ReadProgress progress, TopicDelayIndex.Listener listener);
     }
 
-    DelayIndex index() {
+    TopicDelayIndex.Subscription index() {
         return index;
     }
 
@@ -122,9 +134,11 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker 
         return index.size();
     }
 
+    /** This subscription's own part plus its share of the topic-level part. */
     @Override
     public long getBufferMemoryUsage() {
-        return index.memoryBytes();
+        TopicDelayIndex topic = index.topic();
+        return index.memoryBytes() + topic.memoryBytes() / Math.max(1, topic.subscriptionCount());
     }
 
     /** Reads pause while the persisted index is being read back, so held entries are not read twice. */
@@ -168,20 +182,15 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker 
             wake.cancel(false);
             wake = null;
         }
-        index.close();
-        store.close();
+        index.leave();
         super.close();
         onClose.run();
     }
 
     @Override
     public void indexChanged() {
-        if (!trimmedAfterRecovery && !index.recovering()) {
-            trimmedAfterRecovery = true;
-            Position markDeleted = dispatcher.getCursor().getMarkDeletedPosition();
-            if (markDeleted != null) {
-                index.forgetThrough(markDeleted.getLedgerId(), markDeleted.getEntryId());
-            }
+        if (index == null) {
+            return; // still joining: the constructor arms the wake-up itself
         }
         rearm();
         // reads may have been paused for the recovery, and a loaded chunk may hold due messages
@@ -198,7 +207,7 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker 
     }
 
     private synchronized void rearm() {
-        if (closed) {
+        if (closed || index == null) {
             return;
         }
         long next = index.nextWakeMillis();

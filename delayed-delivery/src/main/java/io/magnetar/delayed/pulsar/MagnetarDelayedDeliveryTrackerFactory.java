@@ -1,8 +1,7 @@
 package io.magnetar.delayed.pulsar;
 
-import io.magnetar.delayed.DelayIndex;
 import io.magnetar.delayed.IndexStats;
-import io.magnetar.delayed.IndexStore;
+import io.magnetar.delayed.TopicDelayIndex;
 import io.magnetar.metrics.MagnetarMetrics;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -17,6 +16,7 @@ import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.mledger.ManagedCursor;
+import org.apache.bookkeeper.mledger.ManagedLedger;
 import org.apache.pulsar.broker.PulsarService;
 import org.apache.pulsar.broker.ServiceConfiguration;
 import org.apache.pulsar.broker.delayed.BucketDelayedDeliveryTrackerFactory;
@@ -29,15 +29,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code delayedDeliveryTrackerFactoryClassName=io.magnetar.delayed.pulsar.MagnetarDelayedDeliveryTrackerFactory}.
- * One instance per broker (Pulsar creates it while constructing the broker service); it owns the wake-up
- * scheduler, the shared counters and the metrics. It extends Pulsar's bucket tracker factory only so that the
+ * One instance per broker (Pulsar creates it while constructing the broker service); it owns the topic indexes
+ * (one per topic, shared by the topic's subscriptions), the wake-up scheduler, the shared counters and metrics. It extends Pulsar's bucket tracker factory only so that the
  * broker calls {@link #cleanResidualSnapshots} when a subscription without a live dispatcher is deleted or
- * cleared: that is where the subscription's persisted index is removed.
+ * cleared: that is where the topic's persisted index is removed once no subscription needs it.
  */
 public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDeliveryTrackerFactory {
     private static final Logger log = LoggerFactory.getLogger(MagnetarDelayedDeliveryTrackerFactory.class);
 
     private final Set<MagnetarDelayedDeliveryTracker> live = ConcurrentHashMap.newKeySet();
+    /** The live topic indexes, by managed-ledger name. */
+    private final Map<String, TopicDelayIndex> topics = new ConcurrentHashMap<>();
     private final IndexStats stats = new IndexStats();
     private DelayedDeliveryConfig config;
     private Supplier<BookKeeper> bookKeeper;
@@ -68,10 +70,15 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
     }
 
     private void registerMetrics(MagnetarMetrics m) {
-        m.gauge("messages_held", "delayed messages held by Magnetar's trackers", () -> sum(t -> t.index().size()));
-        m.gauge("memory_bytes", "heap bytes of the delayed indexes", () -> sum(t -> t.index().memoryBytes()));
+        m.gauge("messages_held", "delayed messages held, counted once per subscription holding them",
+                () -> sum(t -> t.index().size()));
+        m.gauge("messages_indexed", "delayed messages in topic-level buffers and buckets, counted once per topic",
+                () -> topics.values().stream().mapToLong(TopicDelayIndex::indexedCount).sum());
+        m.gauge("memory_bytes", "heap bytes of the delayed indexes", () -> sum(t -> t.index().memoryBytes())
+                + topics.values().stream().mapToLong(TopicDelayIndex::memoryBytes).sum());
         m.gauge("persisted_bytes", "bytes of delayed index chunks in BookKeeper",
-                () -> sum(t -> t.index().persistedBytes()));
+                () -> topics.values().stream().mapToLong(TopicDelayIndex::persistedBytes).sum());
+        m.gauge("topics", "topics with a delayed index", topics::size);
         m.gauge("trackers", "subscriptions with a delayed index", live::size);
         m.counter("buckets_sealed", "buckets of later-due messages sealed and written", stats.bucketsSealed::sum);
         m.counter("buckets_dropped", "persisted buckets unreadable at recovery, re-indexed from the backlog",
@@ -103,7 +110,10 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
         AtomicReference<MagnetarDelayedDeliveryTracker> self = new AtomicReference<>();
         try {
             MagnetarDelayedDeliveryTracker tracker = new MagnetarDelayedDeliveryTracker(dispatcher, legacyStorage,
-                    scheduler, Clock.systemUTC(), indexFactory(), () -> live.remove(self.get()));
+                    scheduler, Clock.systemUTC(), (sub, mdLedger, mdEntry, progress, listener) ->
+                            joinTopic(dispatcher.getCursor().getManagedLedger(), sub, mdLedger, mdEntry, progress,
+                                    listener),
+                    () -> trackerClosed(self.get()));
             self.set(tracker);
             live.add(tracker);
             return tracker;
@@ -116,36 +126,61 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
         }
     }
 
-    private MagnetarDelayedDeliveryTracker.IndexFactory indexFactory() {
-        return new MagnetarDelayedDeliveryTracker.IndexFactory() {
-            @Override
-            public IndexStore store(AbstractPersistentDispatcherMultipleConsumers dispatcher) {
-                return new BookKeeperIndexStore(bookKeeper, dispatcher.getCursor(), replication,
-                        dispatcher.getTopic().getName(), dispatcher.getSubscription().getName());
+    private TopicDelayIndex.Subscription joinTopic(ManagedLedger ledger, String subscription, long mdLedger,
+                                                   long mdEntry, TopicDelayIndex.ReadProgress progress,
+                                                   TopicDelayIndex.Listener listener) {
+        while (true) {
+            boolean created = false;
+            TopicDelayIndex topic;
+            synchronized (topics) {
+                topic = topics.get(ledger.getName());
+                if (topic == null || topic.closed()) {
+                    topic = new TopicDelayIndex(ledger.getName(),
+                            new BookKeeperIndexStore(bookKeeper, ledger, replication), config.index(),
+                            System::currentTimeMillis, stats);
+                    topics.put(ledger.getName(), topic);
+                    created = true;
+                }
             }
-
-            @Override
-            public DelayIndex index(String name, IndexStore store, DelayIndex.Listener listener) {
-                return new DelayIndex(name, store, config.index(), System::currentTimeMillis, listener, stats);
+            try {
+                TopicDelayIndex.Subscription joined = topic.join(subscription, mdLedger, mdEntry, progress, listener);
+                if (created) {
+                    topic.recover();
+                }
+                return joined;
+            } catch (IllegalStateException closedMeanwhile) {
+                // the last subscription left between lookup and join: make a new index
             }
-        };
+        }
     }
 
-    /** Deletes the persisted index of a subscription that has no live tracker (subscription delete, clear). */
+    private void trackerClosed(MagnetarDelayedDeliveryTracker tracker) {
+        live.remove(tracker);
+        TopicDelayIndex topic = tracker.index().topic();
+        if (topic.closed()) {
+            topics.remove(topic.name(), topic);
+        }
+    }
+
+    /**
+     * Called by the broker when a subscription without a live tracker is deleted or cleared. The topic's buckets
+     * are shared: they are deleted only when no other subscription of the topic is left, and no live index uses
+     * them. Snapshots of Pulsar's bucket tracker left in the cursor are deleted too.
+     */
     @Override
     public CompletableFuture<Void> cleanResidualSnapshots(ManagedCursor cursor) {
-        Map<String, String> properties = cursor.getCursorProperties();
         List<CompletableFuture<Void>> deletions = new ArrayList<>();
-        String manifest = properties.get(BookKeeperIndexStore.MANIFEST_PROPERTY);
-        if (manifest != null) {
-            CompletableFuture<Void> ledgers = CompletableFuture.completedFuture(null);
-            for (long id : BookKeeperIndexStore.parseManifest(manifest, cursor.getName())) {
+        ManagedLedger ledger = cursor.getManagedLedger();
+        String manifest = ledger.getProperties().get(BookKeeperIndexStore.MANIFEST_PROPERTY);
+        if (manifest != null && !topics.containsKey(ledger.getName()) && noOtherSubscription(ledger, cursor)) {
+            BookKeeperIndexStore store = new BookKeeperIndexStore(bookKeeper, ledger, replication);
+            CompletableFuture<Void> ledgers = store.saveManifest(new long[0]);
+            for (long id : BookKeeperIndexStore.parseManifest(manifest, ledger.getName())) {
                 ledgers = ledgers.thenCompose(ignored -> deleteLedger(id));
             }
-            deletions.add(ledgers.thenCompose(ignored ->
-                    cursor.removeCursorProperty(BookKeeperIndexStore.MANIFEST_PROPERTY)));
+            deletions.add(ledgers);
         }
-        properties.forEach((key, value) -> {
+        cursor.getCursorProperties().forEach((key, value) -> {
             if (key.startsWith(BucketDelayedDeliveryTracker.DELAYED_BUCKET_KEY_PREFIX)) {
                 deletions.add(legacyStorage.deleteBucketSnapshot(Long.parseLong(value))
                         .exceptionally(e -> null)
@@ -153,6 +188,15 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
             }
         });
         return CompletableFuture.allOf(deletions.toArray(CompletableFuture[]::new));
+    }
+
+    private static boolean noOtherSubscription(ManagedLedger ledger, ManagedCursor cursor) {
+        for (ManagedCursor other : ledger.getCursors()) {
+            if (other.isDurable() && !other.getName().equals(cursor.getName())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private CompletableFuture<Void> deleteLedger(long id) {
