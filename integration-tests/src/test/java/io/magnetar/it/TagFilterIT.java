@@ -250,4 +250,46 @@ class TagFilterIT {
         // Vanilla Pulsar does not look at subscription properties: neither does Magnetar for this tenant.
         subscribe(topic, "bad-sql", SubscriptionType.Exclusive, Map.of("SQL92", "a > AND")).close();
     }
+
+    /** Publishes one unbatched message per tag, values {@code <prefix>-<tag>}. */
+    private static void publishOnePerTag(String topic, String prefix) throws Exception {
+        try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(false)
+                .create()) {
+            for (String tag : TAGS) {
+                producer.newMessage().value(prefix + "-" + tag).property("TAGS", tag).send();
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void updatedSubscriptionPropertiesTakeEffect() throws Exception {
+        String topic = "persistent://public/default/tag-filter-update";
+        try (Consumer<String> consumer = subscribe(topic, "s", SubscriptionType.Shared, Map.of("TAGS", "TagA"))) {
+            publishOnePerTag(topic, "first");
+            assertEquals(Set.of("first-TagA"), values(receiveAll(consumer, 1)));
+
+            admin.topics().updateSubscriptionProperties(topic, "s", Map.of("TAGS", "TagC || TagB"));
+            publishOnePerTag(topic, "second");
+            assertEquals(Set.of("second-TagB", "second-TagC"), values(receiveAll(consumer, 2)));
+        }
+    }
+
+    @Test
+    @Order(5)
+    void switchingTheFlagOffDeliversEverythingWithoutReconnecting() throws Exception {
+        String topic = "persistent://public/default/tag-filter-switch";
+        try (Consumer<String> consumer = subscribe(topic, "s", SubscriptionType.Shared, Map.of("TAGS", "TagA"))) {
+            publishOnePerTag(topic, "on");
+            assertEquals(Set.of("on-TagA"), values(receiveAll(consumer, 1)));
+
+            assertEquals(200, Http.delete(pulsar.webUrl() + "/magnetar/v1/tenants/public/features").status());
+            // The entry filter has its own flag view (its own class loader), fed by the metadata store.
+            Await.until("entry filter sees tagFilter off for public", Duration.ofSeconds(10), () -> Metrics.value(
+                    Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_filter_flag_tenants_overridden")
+                    .orElse(-1) == 0);
+            publishOnePerTag(topic, "off");
+            assertEquals(Set.of("off-TagA", "off-TagB", "off-TagC"), values(receiveAll(consumer, 3)));
+        }
+    }
 }
