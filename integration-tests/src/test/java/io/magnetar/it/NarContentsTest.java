@@ -51,7 +51,7 @@ class NarContentsTest {
     }
 
     @Test
-    void interceptorNarCarriesBothDescriptors() throws IOException {
+    void interceptorNarCarriesItsThreeDescriptors() throws IOException {
         Path nar = PulsarRuntime.magnetarPackage().resolve("plugins").resolve(
                 Files.list(PulsarRuntime.magnetarPackage().resolve("plugins"))
                         .map(p -> p.getFileName().toString()).filter(n -> n.startsWith("magnetar-interceptors-"))
@@ -61,9 +61,14 @@ class NarContentsTest {
                     zip.getEntry("META-INF/services/broker_interceptor.yml")).readAllBytes());
             String servlet = new String(zip.getInputStream(
                     zip.getEntry("META-INF/services/additional_servlet.yml")).readAllBytes());
+            String filter = new String(zip.getInputStream(
+                    zip.getEntry("META-INF/services/entry_filter.yaml")).readAllBytes());
             assertTrue(interceptor.contains("interceptorClass: io.magnetar.interceptor.MagnetarBrokerInterceptor"));
+            assertTrue(filter.contains("name: magnetar-filter"), filter);
+            assertTrue(filter.contains("entryFilterClass: io.magnetar.filter.pulsar.MagnetarEntryFilter"), filter);
             assertTrue(servlet.contains("additionalServletClass: io.magnetar.admin.MagnetarAdminServlet"));
             assertTrue(zip.getEntry("io/magnetar/interceptor/MagnetarBrokerInterceptor.class") != null);
+            assertTrue(zip.getEntry("io/magnetar/filter/pulsar/MagnetarEntryFilter.class") != null);
         }
     }
 }

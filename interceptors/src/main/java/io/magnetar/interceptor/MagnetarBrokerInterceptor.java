@@ -1,5 +1,6 @@
 package io.magnetar.interceptor;
 
+import io.magnetar.flags.Feature;
 import io.magnetar.flags.TenantFeatureFlags;
 import io.magnetar.plugin.PluginContext;
 import javax.servlet.ServletRequest;
@@ -8,22 +9,28 @@ import org.apache.pulsar.broker.PulsarService;
 import org.apache.pulsar.broker.intercept.BrokerInterceptor;
 import org.apache.pulsar.broker.service.ServerCnx;
 import org.apache.pulsar.common.api.proto.BaseCommand;
+import org.apache.pulsar.common.intercept.InterceptException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Magnetar's broker interceptor. Today it validates Magnetar's broker.conf keys (a bad value fails the broker
- * start) and keeps this class loader's view of the tenant feature flags, which the transaction, retry and
- * dead-letter hooks consult on the hot path.
+ * Magnetar's broker interceptor. It validates Magnetar's broker.conf keys (a bad value fails the broker start),
+ * keeps this class loader's view of the tenant feature flags, and refuses SUBSCRIBE commands whose tag / SQL92
+ * filter does not compile (tenants with {@code tagFilter} on).
  */
 public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     private static final Logger log = LoggerFactory.getLogger(MagnetarBrokerInterceptor.class);
 
     private PluginContext context;
+    private SubscribeFilterCheck subscribeFilterCheck;
 
     @Override
     public void initialize(PulsarService pulsar) throws Exception {
         context = PluginContext.start(pulsar, "interceptor");
+        TenantFeatureFlags flags = context.flags();
+        subscribeFilterCheck = new SubscribeFilterCheck(tenant -> flags.isEnabled(tenant, Feature.TAG_FILTER),
+                context.metrics().counter("subscriptions_refused",
+                        "SUBSCRIBE commands refused, by reason", "reason", "filter_expression"));
         log.info("Magnetar broker interceptor initialized (default features {})", context.config().defaultFeatures());
     }
 
@@ -33,7 +40,10 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     }
 
     @Override
-    public void onPulsarCommand(BaseCommand command, ServerCnx cnx) {
+    public void onPulsarCommand(BaseCommand command, ServerCnx cnx) throws InterceptException {
+        if (command.getType() == BaseCommand.Type.SUBSCRIBE && command.hasSubscribe()) {
+            subscribeFilterCheck.check(command.getSubscribe());
+        }
     }
 
     @Override
