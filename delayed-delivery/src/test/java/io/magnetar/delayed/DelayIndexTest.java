@@ -27,7 +27,11 @@ class DelayIndexTest {
     private final IndexStats stats = new IndexStats();
 
     private DelayIndex newIndex(DelayIndexSettings settings) {
-        return new DelayIndex("persistent://t/ns/topic/sub", store, settings, clock::get, new DelayIndex.Listener() {
+        return new DelayIndex("persistent://t/ns/topic/sub", store, settings, clock::get, countingListener(), stats);
+    }
+
+    private DelayIndex.Listener countingListener() {
+        return new DelayIndex.Listener() {
             @Override
             public void indexChanged() {
                 changes.incrementAndGet();
@@ -37,7 +41,7 @@ class DelayIndexTest {
             public void rebuildRequired() {
                 rebuilds.incrementAndGet();
             }
-        }, stats);
+        };
     }
 
     private record Handed(long ledger, long entry, long at) {
@@ -220,17 +224,7 @@ class DelayIndexTest {
         }
         first.close();
         DeferredStore deferred = new DeferredStore(store);
-        DelayIndex second = new DelayIndex("x", deferred, SMALL, clock::get, new DelayIndex.Listener() {
-            @Override
-            public void indexChanged() {
-                changes.incrementAndGet();
-            }
-
-            @Override
-            public void rebuildRequired() {
-                rebuilds.incrementAndGet();
-            }
-        }, stats);
+        DelayIndex second = new DelayIndex("x", deferred, SMALL, clock::get, countingListener(), stats);
         second.recover();
         assertTrue(second.recovering());
         assertTrue(second.add(2, 5, T0 + 20_000), "a re-read of a persisted position");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.magnetar.it.harness.BrokerNode;
 import io.magnetar.it.harness.MultiBrokerCluster;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,11 +25,13 @@ import org.junit.jupiter.api.Test;
  * Pulsar's own {@code deliverAt} on a 2-broker cluster whose brokers use Magnetar's tracker (installed by
  * install.sh, enabled by magnetar.conf), with small seal and window settings so that most of the delayed messages
  * live in persisted buckets. The topic is unloaded, then its owner is killed with -9, while messages are pending:
- * each subscription (Shared and Key_Shared) still gets every message, never before its time.
+ * each subscription (Shared and Key_Shared) still gets every message, never before its time. Then the persisted
+ * index is garbage-collected: released when handed out, deleted with the last subscription.
  */
 class DelayedDeliveryTrackerIT {
     private static final int MESSAGES = 400;
     private static final String TOPIC = "persistent://public/default/delayed-durable";
+    private static final String MANIFEST = "__magnetar.delayed.index";
 
     private static final class Subscriber {
         final Consumer<String> consumer;
@@ -73,8 +76,12 @@ class DelayedDeliveryTrackerIT {
             String metrics = Metrics.scrape(firstOwner.webUrl() + "/metrics/");
             assertTrue(Metrics.value(metrics, "magnetar_delayed_trackers").orElse(0) >= 2,
                     "both subscriptions use Magnetar's tracker");
+            assertEquals(1, Metrics.value(metrics, "magnetar_delayed_topics").orElse(0),
+                    "the two subscriptions share one topic index");
             assertTrue(Metrics.value(metrics, "magnetar_delayed_buckets_sealed_total").orElse(0) >= 4,
                     "later messages were sealed into persisted buckets");
+            assertTrue(admin.topics().getProperties(TOPIC).containsKey(MANIFEST),
+                    "the buckets are listed in the topic's managed-ledger properties");
 
             admin.topics().unload(TOPIC);
             drain(subscribers, due, start + 20_000);
@@ -83,6 +90,7 @@ class DelayedDeliveryTrackerIT {
             BrokerNode survivor = cluster.broker(0) == owner ? cluster.broker(1) : cluster.broker(0);
             owner.kill9();
             drain(subscribers, due, start + 120_000);
+            PulsarAdmin survivorAdmin = PulsarAdmin.builder().serviceHttpUrl(survivor.webUrl()).build();
 
             for (Subscriber s : subscribers) {
                 String sub = s.consumer.getSubscription();
@@ -96,10 +104,35 @@ class DelayedDeliveryTrackerIT {
                     "the new owner recovered the persisted index");
             assertEquals(0, Metrics.value(after, "magnetar_delayed_buckets_dropped_total").orElse(-1),
                     "no persisted bucket was unreadable");
+            Await.until("every bucket released once all its messages were handed out", Duration.ofSeconds(30),
+                    () -> !properties(survivorAdmin).containsKey(MANIFEST));
+
+            // Pending messages, then both subscriptions deleted: the last delete removes the persisted index.
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC)
+                    .enableBatching(false).create()) {
+                long inAnHour = System.currentTimeMillis() + 3_600_000;
+                for (int i = 0; i < 200; i++) {
+                    producer.newMessage().key("k" + (i % 10)).value("later-" + i).deliverAt(inAnHour + i).send();
+                }
+            }
+            Await.until("the pending messages are sealed and listed", Duration.ofSeconds(30),
+                    () -> properties(survivorAdmin).containsKey(MANIFEST));
             for (Subscriber s : subscribers) {
                 s.consumer.close();
+                survivorAdmin.topics().deleteSubscription(TOPIC, s.consumer.getSubscription());
             }
+            Await.until("the persisted index is deleted with the last subscription", Duration.ofSeconds(30),
+                    () -> !properties(survivorAdmin).containsKey(MANIFEST));
+            survivorAdmin.close();
             owner.restart(MultiBrokerCluster.START_TIMEOUT);
+        }
+    }
+
+    private static Map<String, String> properties(PulsarAdmin admin) {
+        try {
+            return admin.topics().getProperties(TOPIC);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
