@@ -24,6 +24,21 @@ public final class BenchMain {
             public void run(boolean quick, java.io.PrintStream out) throws Exception {
                 io.magnetar.bench.shedding.SheddingBenchmark.run(quick, out);
             }
+        }, new Benchmark() {
+            @Override
+            public String name() {
+                return "delayed";
+            }
+
+            @Override
+            public String description() {
+                return "delayed delivery, in-process: Magnetar's tracker vs Pulsar 4.0.7's InMemory, Bucket trackers";
+            }
+
+            @Override
+            public void run(boolean quick, java.io.PrintStream out) throws Exception {
+                io.magnetar.bench.delayed.DelayedBenchmark.run(quick, out);
+            }
         })) {
             BENCHMARKS.put(b.name(), b);
         }

@@ -43,9 +43,11 @@ final class RoaringBitmapByLedger {
     /** @return false when the position was not present */
     boolean remove(long ledgerId, long entryId) {
         RoaringBitmap bitmap = ledgers.get(ledgerId);
-        if (bitmap == null || !bitmap.checkedRemove((int) entryId)) {
+        // contains + remove: checkedRemove counts a run container's cardinality twice, O(runs) per call
+        if (bitmap == null || !bitmap.contains((int) entryId)) {
             return false;
         }
+        bitmap.remove((int) entryId);
         cardinality--;
         if (bitmap.isEmpty()) {
             ledgers.remove(ledgerId);
@@ -64,6 +66,8 @@ final class RoaringBitmapByLedger {
             }
             long before = mine.getLongCardinality();
             mine.or(e.getValue());
+            // a held set loses positions one by one: array and bitmap containers do that in O(1), runs do not
+            mine.removeRunCompression();
             added += mine.getLongCardinality() - before;
         }
         cardinality += added;

@@ -12,8 +12,10 @@ final class TripleBuffer {
     private long[] entries;
     private int size;
     private long minTime = Long.MAX_VALUE;
+    private final int initialCapacity;
 
     TripleBuffer(int initialCapacity) {
+        this.initialCapacity = initialCapacity;
         times = new long[initialCapacity];
         ledgers = new long[initialCapacity];
         entries = new long[initialCapacity];
@@ -77,9 +79,15 @@ final class TripleBuffer {
         sort(0, size - 1);
     }
 
+    /** Empties the buffer and gives back its arrays beyond the initial capacity. */
     void clear() {
         size = 0;
         minTime = Long.MAX_VALUE;
+        if (times.length > initialCapacity) {
+            times = new long[initialCapacity];
+            ledgers = new long[initialCapacity];
+            entries = new long[initialCapacity];
+        }
     }
 
     long capacityBytes() {

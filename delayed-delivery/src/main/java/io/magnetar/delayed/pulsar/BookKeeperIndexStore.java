@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * entries 0..n-1, its summary as the last entry, then closed), and the list of live bucket ledgers is one property
  * of the topic's managed ledger, so it moves with the topic to whichever broker owns it next.
  */
-final class BookKeeperIndexStore implements IndexStore {
+public final class BookKeeperIndexStore implements IndexStore {
     private static final Logger log = LoggerFactory.getLogger(BookKeeperIndexStore.class);
     static final String MANIFEST_PROPERTY = "__magnetar.delayed.index";
     private static final byte[] PASSWORD = new byte[0];
@@ -36,10 +36,10 @@ final class BookKeeperIndexStore implements IndexStore {
     private final Map<String, byte[]> ledgerMetadata;
     private final Map<Long, CompletableFuture<ReadHandle>> openHandles = new ConcurrentHashMap<>();
 
-    record LedgerReplication(int ensemble, int writeQuorum, int ackQuorum) {
+    public record LedgerReplication(int ensemble, int writeQuorum, int ackQuorum) {
     }
 
-    BookKeeperIndexStore(Supplier<BookKeeper> bookKeeper, ManagedLedger ledger, LedgerReplication replication) {
+    public BookKeeperIndexStore(Supplier<BookKeeper> bookKeeper, ManagedLedger ledger, LedgerReplication replication) {
         this.bookKeeper = bookKeeper;
         this.ledger = ledger;
         this.replication = replication;

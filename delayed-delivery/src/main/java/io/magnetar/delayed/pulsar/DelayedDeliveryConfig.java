@@ -10,13 +10,13 @@ import java.util.Properties;
  * dispatcher still applies {@code delayedDeliveryEnabled} and the namespace/topic policies before calling it, and
  * {@code delayedDeliveryMaxDelayInMillis} is enforced at publish by the broker.
  */
-record DelayedDeliveryConfig(DelayIndexSettings index) {
+public record DelayedDeliveryConfig(DelayIndexSettings index) {
     static final String WINDOW_SECONDS = "magnetarDelayedWindowSeconds";
     static final String SEAL_THRESHOLD = "magnetarDelayedSealThreshold";
     static final String CHUNK_SIZE = "magnetarDelayedChunkSize";
     static final String MAX_LOAD_RETRIES = "magnetarDelayedMaxLoadRetries";
 
-    static DelayedDeliveryConfig from(Properties properties) {
+    public static DelayedDeliveryConfig from(Properties properties) {
         DelayIndexSettings defaults = DelayIndexSettings.DEFAULTS;
         long windowSeconds = ConfigValues.wholeNumber(properties, WINDOW_SECONDS, defaults.windowMillis() / 1000,
                 1, 3_600);

@@ -200,10 +200,13 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker
     @Override
     public void rebuildRequired() {
         log.warn("[{}] Rewinding the cursor to re-index delayed messages from the backlog", name);
-        synchronized (dispatcher) {
-            dispatcher.getCursor().rewind();
+        // off the store's callback thread: the rewind takes the dispatcher's lock, as Pulsar's own rewinds do
+        scheduler.execute(() -> {
+            synchronized (dispatcher) {
+                dispatcher.getCursor().rewind();
+            }
             dispatcher.readMoreEntriesAsync();
-        }
+        });
     }
 
     private synchronized void rearm() {
@@ -244,9 +247,8 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker
         rearm();
     }
 
+    /** Only schedules a read on the topic's executor: no lock needed, so store threads never wait here. */
     private void wakeDispatcher() {
-        synchronized (dispatcher) {
-            dispatcher.readMoreEntriesAsync();
-        }
+        dispatcher.readMoreEntriesAsync();
     }
 }

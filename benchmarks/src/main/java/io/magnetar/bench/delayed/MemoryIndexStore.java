@@ -1,0 +1,97 @@
+package io.magnetar.bench.delayed;
+
+import io.magnetar.delayed.IndexStore;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Magnetar's {@link IndexStore} in memory, laid out as {@code BookKeeperIndexStore} lays out a bucket ledger:
+ * chunks as entries 0..n-1, the summary as entry n. The manifest stands for the cursor property; reading it is not
+ * a BookKeeper read. One store per subscription; it outlives the tracker.
+ */
+final class MemoryIndexStore implements IndexStore {
+    private final StandInStorage storage;
+    private final Map<Long, byte[][]> ledgers = new ConcurrentHashMap<>();
+    private final AtomicLong nextId;
+    private volatile long[] manifest = new long[0];
+
+    MemoryIndexStore(StandInStorage storage, long firstId) {
+        this.storage = storage;
+        this.nextId = new AtomicLong(firstId);
+    }
+
+    @Override
+    public CompletableFuture<Long> writeBucket(List<byte[]> chunks, byte[] summary) {
+        return storage.async(() -> {
+            byte[][] entries = new byte[chunks.size() + 1][];
+            for (int i = 0; i < chunks.size(); i++) {
+                entries[i] = chunks.get(i).clone();
+                storage.account(entries[i].length, 1);
+            }
+            entries[chunks.size()] = summary.clone();
+            storage.account(summary.length, 1);
+            long id = nextId.getAndIncrement();
+            ledgers.put(id, entries);
+            return id;
+        });
+    }
+
+    @Override
+    public CompletableFuture<byte[]> readSummary(long bucketId) {
+        return storage.async(() -> {
+            byte[][] entries = entries(bucketId);
+            storage.countRead(1);
+            return entries[entries.length - 1];
+        });
+    }
+
+    @Override
+    public CompletableFuture<byte[]> readChunk(long bucketId, int chunk) {
+        return storage.async(() -> {
+            byte[][] entries = entries(bucketId);
+            if (chunk < 0 || chunk >= entries.length - 1) {
+                throw new IllegalArgumentException("bucket " + bucketId + " has no chunk " + chunk);
+            }
+            storage.countRead(1);
+            return entries[chunk];
+        });
+    }
+
+    private byte[][] entries(long bucketId) {
+        byte[][] entries = ledgers.get(bucketId);
+        if (entries == null) {
+            throw new IllegalStateException("no bucket ledger " + bucketId);
+        }
+        return entries;
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteBucket(long bucketId) {
+        return storage.async(() -> {
+            byte[][] entries = ledgers.remove(bucketId);
+            if (entries != null) {
+                for (byte[] entry : entries) {
+                    storage.account(entry.length, -1);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public long[] loadManifest() {
+        return manifest.clone();
+    }
+
+    @Override
+    public CompletableFuture<Void> saveManifest(long[] bucketIds) {
+        long[] copy = bucketIds.clone();
+        return storage.async(() -> {
+            manifest = copy;
+            return null;
+        });
+    }
+}

@@ -1,0 +1,110 @@
+package io.magnetar.schedule.pulsar;
+
+import io.magnetar.delayed.DelayIndexSettings;
+import io.magnetar.delayed.IndexStats;
+import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
+import io.magnetar.delayed.pulsar.DelayedDeliveryConfig;
+import io.magnetar.flags.Feature;
+import io.magnetar.plugin.PluginContext;
+import io.magnetar.schedule.ScheduleConfig;
+import io.magnetar.schedule.ScheduleRules;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.pulsar.broker.PulsarService;
+import org.apache.pulsar.broker.ServiceConfiguration;
+
+/**
+ * What the scheduled-message topics of one broker share: configuration, this class loader's view of the tenant
+ * flags, the wake-up executor, counters and metrics. Started by the topic factory when the first topic is created
+ * (Pulsar gives a topic factory no start hook); that first start reads the flag overrides once.
+ */
+final class ScheduleRuntime implements AutoCloseable {
+    private final PluginContext context;
+    private final ScheduleRules rules;
+    private final DelayIndexSettings indexSettings;
+    private final Supplier<BookKeeper> bookKeeper;
+    private final BookKeeperIndexStore.LedgerReplication replication;
+    private final ScheduledThreadPoolExecutor executor;
+    private final IndexStats stats = new IndexStats();
+    private final Set<TopicScheduler> live = ConcurrentHashMap.newKeySet();
+    final LongAdder scheduled;
+    final LongAdder refused;
+    final LongAdder appended;
+    final LongAdder failures;
+
+    ScheduleRuntime(PulsarService pulsar) throws Exception {
+        ServiceConfiguration conf = pulsar.getConfiguration();
+        this.rules = ScheduleConfig.from(conf.getProperties()).rules();
+        this.indexSettings = DelayedDeliveryConfig.from(conf.getProperties()).index();
+        this.context = PluginContext.start(pulsar, "schedule");
+        this.bookKeeper = pulsar::getBookKeeperClient;
+        this.replication = new BookKeeperIndexStore.LedgerReplication(conf.getManagedLedgerDefaultEnsembleSize(),
+                conf.getManagedLedgerDefaultWriteQuorum(), conf.getManagedLedgerDefaultAckQuorum());
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "magnetar-schedule-wakeup");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        var m = context.metrics();
+        scheduled = m.counter("messages_scheduled", "messages held by the broker until their due time");
+        refused = m.counter("messages_refused", "sends refused for bad scheduling properties");
+        appended = m.counter("messages_appended", "scheduled messages appended to their topic at their due time");
+        failures = m.counter("failures", "failed schedule-log writes, reads or appends (retried)");
+        m.gauge("messages_held", "scheduled messages waiting for their due time",
+                () -> live.stream().mapToLong(TopicScheduler::held).sum());
+        m.gauge("topics", "topics with scheduled messages on this broker", live::size);
+        m.counter("lateness_millis", "summed lateness of appended messages", stats.lateness::sumMillis);
+        for (int i = 0; i < IndexStats.LATENESS_BOUNDS_MS.length; i++) {
+            int bucket = i;
+            m.counter("appended_late_within", "appends at most le milliseconds after their due time",
+                    () -> stats.lateness.cumulative(bucket), "le", Long.toString(IndexStats.LATENESS_BOUNDS_MS[i]));
+        }
+    }
+
+    boolean delayEnabled(String tenant) {
+        return context.flags().isEnabled(tenant, Feature.DELAY);
+    }
+
+    ScheduleRules rules() {
+        return rules;
+    }
+
+    DelayIndexSettings indexSettings() {
+        return indexSettings;
+    }
+
+    Supplier<BookKeeper> bookKeeper() {
+        return bookKeeper;
+    }
+
+    BookKeeperIndexStore.LedgerReplication replication() {
+        return replication;
+    }
+
+    ScheduledThreadPoolExecutor executor() {
+        return executor;
+    }
+
+    IndexStats stats() {
+        return stats;
+    }
+
+    void register(TopicScheduler scheduler) {
+        live.add(scheduler);
+    }
+
+    void unregister(TopicScheduler scheduler) {
+        live.remove(scheduler);
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        context.close();
+    }
+}
