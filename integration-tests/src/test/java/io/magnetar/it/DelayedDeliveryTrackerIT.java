@@ -51,7 +51,10 @@ class DelayedDeliveryTrackerIT {
                      .brokerConf("magnetarDelayedChunkSize", "10")
                      .start();
              PulsarClient client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
-                     .operationTimeout(60, TimeUnit.SECONDS).build();
+                     .operationTimeout(60, TimeUnit.SECONDS)
+                     // reconnect within seconds after the owner is killed (the default backoff grows to 60 s)
+                     .startingBackoffInterval(100, TimeUnit.MILLISECONDS).maxBackoffInterval(2, TimeUnit.SECONDS)
+                     .build();
              PulsarAdmin admin = cluster.newAdmin(0)) {
             List<Subscriber> subscribers = List.of(
                     new Subscriber(client.newConsumer(Schema.STRING).topic(TOPIC).subscriptionName("shared")

@@ -1,0 +1,225 @@
+package io.magnetar.schedule.pulsar;
+
+import io.magnetar.schedule.OrderedCompletions;
+import io.magnetar.schedule.ScheduleDecision;
+import io.magnetar.schedule.ScheduleRecord;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.bookkeeper.mledger.AsyncCallbacks;
+import org.apache.bookkeeper.mledger.ManagedLedger;
+import org.apache.bookkeeper.mledger.ManagedLedgerException;
+import org.apache.pulsar.broker.service.BrokerService;
+import org.apache.pulsar.broker.service.BrokerServiceException;
+import org.apache.pulsar.broker.service.Producer;
+import org.apache.pulsar.broker.service.persistent.PersistentTopic;
+import org.apache.pulsar.common.allocator.PulsarByteBufAllocator;
+import org.apache.pulsar.common.api.proto.KeyValue;
+import org.apache.pulsar.common.api.proto.MessageMetadata;
+import org.apache.pulsar.common.naming.TopicName;
+import org.apache.pulsar.common.protocol.Commands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulsar's persistent topic with RocketMQ-style scheduled messages: for a tenant with {@code delay} on, a message
+ * carrying {@code DELAY} or a timer property is not appended to the topic but held in the topic's schedule log
+ * ({@link TopicScheduler}) and appended when due, so every subscription type sees it then, and only then. A bad
+ * scheduling property is refused with the reason. A tenant with {@code delay} off pays one cached flag check.
+ *
+ * <p>Acknowledgements stay in each producer's send order: a held or refused send is completed only after the
+ * producer's earlier writes, which a small server-only marker written to the topic at that point stands for
+ * (dispatchers acknowledge markers without delivering them), and the producer's later sends wait for it.
+ */
+public class ScheduledMessagesTopic extends PersistentTopic {
+    private static final Logger log = LoggerFactory.getLogger(ScheduledMessagesTopic.class);
+    /** The marker type of the ordering barrier (any marker type is server-only in Pulsar 4.0). */
+    static final int BARRIER_MARKER_TYPE = 0x4d41;
+    /** Property of the topic's managed ledger: this topic has a schedule log to recover at load. */
+    static final String SCHEDULE_PROPERTY = "__magnetar.schedule";
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    private static final OrderedCompletions.Sink<PublishContext> COMPLETE = PublishContext::completed;
+
+    private final ScheduleRuntime runtime;
+    private final String tenant;
+    private final Map<String, OrderedCompletions<PublishContext>> lines = new ConcurrentHashMap<>();
+    private volatile TopicScheduler scheduler;
+
+    ScheduledMessagesTopic(String topic, ManagedLedger ledger, BrokerService brokerService, ScheduleRuntime runtime) {
+        super(topic, ledger, brokerService);
+        this.runtime = runtime;
+        this.tenant = TopicName.get(topic).getTenant();
+    }
+
+    @Override
+    public CompletableFuture<Void> initialize() {
+        return super.initialize().thenRun(() -> {
+            if (ledger.getProperties().containsKey(SCHEDULE_PROPERTY)) {
+                scheduler(true);
+            }
+        });
+    }
+
+    @Override
+    public void publishMessage(ByteBuf headersAndPayload, PublishContext context) {
+        if (!runtime.delayEnabled(tenant)) {
+            super.publishMessage(headersAndPayload, context);
+            return;
+        }
+        String producer = context.getProducerName();
+        ScheduleDecision decision = producer == null ? ScheduleDecision.UNSCHEDULED : decide(headersAndPayload);
+        OrderedCompletions<PublishContext> line = producer == null ? null : lines.get(producer);
+        if (decision instanceof ScheduleDecision.Hold || decision instanceof ScheduleDecision.Refuse) {
+            if (line == null) {
+                line = lines.computeIfAbsent(producer, name -> new OrderedCompletions<>(COMPLETE));
+            }
+            CompletableFuture<Void> earlierWrites = line.active() ? DONE : writeBarrier();
+            OrderedCompletions<PublishContext>.Slot slot = line.enqueue(context);
+            if (decision instanceof ScheduleDecision.Refuse refuse) {
+                runtime.refused.increment();
+                log.info("[{}] Refused a send of producer {}: {}", getName(), producer, refuse.reason());
+                earlierWrites.whenComplete((ignored, e) -> slot.finish(
+                        new BrokerServiceException.NotAllowedException(refuse.reason()), -1, -1));
+                return;
+            }
+            long dueAt = ((ScheduleDecision.Hold) decision).dueAtMillis();
+            ByteBuf record = ScheduleRecord.encode(PulsarByteBufAllocator.DEFAULT, dueAt, headersAndPayload);
+            try {
+                scheduler(false).hold(record, dueAt).thenCombine(earlierWrites, (position, ignored) -> position)
+                        .whenComplete((position, e) -> {
+                            if (e != null) {
+                                slot.finish(new BrokerServiceException.PersistenceException(
+                                        e.getCause() != null ? e.getCause() : e), -1, -1);
+                            } else {
+                                slot.finish(null, position.getLedgerId(), position.getEntryId());
+                            }
+                        });
+            } finally {
+                record.release();
+            }
+            return;
+        }
+        if (line != null && line.active()) {
+            OrderedCompletions<PublishContext>.Slot slot = line.enqueue(context);
+            super.publishMessage(headersAndPayload, new DelegatingPublishContext(context) {
+                @Override
+                public void completed(Exception e, long ledgerId, long entryId) {
+                    slot.finish(e, ledgerId, entryId);
+                }
+            });
+            return;
+        }
+        super.publishMessage(headersAndPayload, context);
+    }
+
+    /** The scheduling decision for a send; batches and markers are never scheduled (no per-message properties). */
+    private ScheduleDecision decide(ByteBuf headersAndPayload) {
+        MessageMetadata metadata = Commands.peekMessageMetadata(headersAndPayload, getName(), -1);
+        if (metadata == null || metadata.getPropertiesCount() == 0 || metadata.hasMarkerType()
+                || metadata.hasNumMessagesInBatch() && metadata.getNumMessagesInBatch() > 1) {
+            return ScheduleDecision.UNSCHEDULED;
+        }
+        ScheduleDecision decision = runtime.rules().decide(key -> property(metadata, key), System.currentTimeMillis());
+        if (decision instanceof ScheduleDecision.Hold && metadata.hasNumChunksFromMsg()
+                && metadata.getNumChunksFromMsg() > 1) {
+            return new ScheduleDecision.Refuse("chunked messages cannot be scheduled: send them unchunked");
+        }
+        return decision;
+    }
+
+    private static String property(MessageMetadata metadata, String key) {
+        for (int i = 0; i < metadata.getPropertiesCount(); i++) {
+            KeyValue kv = metadata.getPropertyAt(i);
+            if (kv.getKey().equals(key)) {
+                return kv.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** Completes once every write submitted to this topic before it has completed. */
+    private CompletableFuture<Void> writeBarrier() {
+        MessageMetadata metadata = new MessageMetadata()
+                .setProducerName("magnetar-barrier")
+                .setSequenceId(0)
+                .setPublishTime(System.currentTimeMillis())
+                .setMarkerType(BARRIER_MARKER_TYPE);
+        ByteBuf marker = Commands.serializeMetadataAndPayload(Commands.ChecksumType.None, metadata,
+                Unpooled.EMPTY_BUFFER);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            super.publishMessage(marker, new PublishContext() {
+                @Override
+                public boolean isMarkerMessage() {
+                    return true;
+                }
+
+                @Override
+                public void completed(Exception e, long ledgerId, long entryId) {
+                    done.complete(null); // written or not, every earlier write has been answered
+                }
+            });
+        } finally {
+            marker.release();
+        }
+        return done;
+    }
+
+    /** Appends a due message (from the scheduler) to the topic, through Pulsar's own publish path. */
+    void appendDue(ByteBuf message, PublishContext context) {
+        super.publishMessage(message, context);
+    }
+
+    private TopicScheduler scheduler(boolean recover) {
+        TopicScheduler current = scheduler;
+        if (current != null) {
+            return current;
+        }
+        synchronized (this) {
+            if (scheduler == null) {
+                TopicScheduler created = new TopicScheduler(this, runtime);
+                if (!recover) {
+                    markHasScheduleLog();
+                }
+                created.start(recover);
+                scheduler = created;
+            }
+            return scheduler;
+        }
+    }
+
+    private void markHasScheduleLog() {
+        if (ledger.getProperties().containsKey(SCHEDULE_PROPERTY)) {
+            return;
+        }
+        ledger.asyncSetProperty(SCHEDULE_PROPERTY, "1", new AsyncCallbacks.UpdatePropertiesCallback() {
+            @Override
+            public void updatePropertiesComplete(Map<String, String> properties, Object ctx) {
+            }
+
+            @Override
+            public void updatePropertiesFailed(ManagedLedgerException exception, Object ctx) {
+                log.warn("[{}] Could not record that the topic has a schedule log: {}", getName(),
+                        exception.toString());
+            }
+        }, null);
+    }
+
+    @Override
+    public void removeProducer(Producer producer) {
+        super.removeProducer(producer);
+        lines.remove(producer.getProducerName());
+    }
+
+    @Override
+    public CompletableFuture<Void> close(boolean disconnectClients, boolean closeWithoutWaitingClientDisconnect) {
+        return super.close(disconnectClients, closeWithoutWaitingClientDisconnect).whenComplete((ignored, e) -> {
+            TopicScheduler current = scheduler;
+            if (current != null) {
+                current.close();
+            }
+        });
+    }
+}

@@ -1,0 +1,420 @@
+package io.magnetar.schedule.pulsar;
+
+import io.magnetar.delayed.DelayIndex;
+import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
+import io.magnetar.schedule.ScheduleRecord;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.bookkeeper.mledger.AsyncCallbacks;
+import org.apache.bookkeeper.mledger.Entry;
+import org.apache.bookkeeper.mledger.ManagedCursor;
+import org.apache.bookkeeper.mledger.ManagedLedger;
+import org.apache.bookkeeper.mledger.ManagedLedgerConfig;
+import org.apache.bookkeeper.mledger.ManagedLedgerException;
+import org.apache.bookkeeper.mledger.Position;
+import org.apache.bookkeeper.mledger.PositionFactory;
+import org.apache.pulsar.broker.ServiceConfiguration;
+import org.apache.pulsar.broker.service.Topic.PublishContext;
+import org.apache.pulsar.common.api.proto.CommandSubscribe.InitialPosition;
+import org.apache.pulsar.common.api.proto.MessageMetadata;
+import org.apache.pulsar.common.naming.TopicName;
+import org.apache.pulsar.common.protocol.Commands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduled messages of one topic on the broker that owns it. Each is stored, as sent, in the topic's schedule
+ * log: a managed ledger of its own (outside the {@code persistent} domain, so it is never listed or loaded as a
+ * topic), read by one durable cursor whose acknowledgements mark the messages already appended. A
+ * {@link DelayIndex} over the log's positions (persisted in BookKeeper, listed in the log's properties) says which
+ * is due when; at its due time a message is read back and appended to the topic, then acknowledged in the log.
+ *
+ * <p>After an unload, a restart or a kill -9, the next owner opens the log (fencing the old owner's writes),
+ * recovers the index from its summaries and reads only the log entries the index does not hold.
+ */
+final class TopicScheduler implements DelayIndex.Listener {
+    private static final Logger log = LoggerFactory.getLogger(TopicScheduler.class);
+    static final String CURSOR = "magnetar-scheduler";
+    static final String ORIGIN_MESSAGE_ID = "ORIGIN_MESSAGE_ID";
+    private static final String APPENDER = "magnetar-scheduler";
+    private static final long MAX_SLEEP_MILLIS = 5_000;
+    private static final long RETRY_MILLIS = 1_000;
+    private static final int BATCH = 100;
+
+    private final ScheduledMessagesTopic topic;
+    private final ScheduleRuntime runtime;
+    private final TopicName topicName;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final AtomicLong appendSequence = new AtomicLong(System.currentTimeMillis() * 1000);
+    private volatile ManagedLedger scheduleLog;
+    private volatile ManagedCursor cursor;
+    private volatile DelayIndex index;
+    private ScheduledFuture<?> wake;
+    private long wakeAt = Long.MAX_VALUE;
+    private boolean scanPending;
+    private volatile boolean closed;
+
+    TopicScheduler(ScheduledMessagesTopic topic, ScheduleRuntime runtime) {
+        this.topic = topic;
+        this.runtime = runtime;
+        this.topicName = TopicName.get(topic.getName());
+    }
+
+    static String logName(TopicName topic) {
+        return topic.getNamespace() + "/magnetar-schedule/" + topic.getEncodedLocalName();
+    }
+
+    /** Opens the schedule log and, when it existed, recovers what it holds. Adds wait for this. */
+    CompletableFuture<Void> start(boolean recover) {
+        ServiceConfiguration conf = topic.getBrokerService().getPulsar().getConfiguration();
+        ManagedLedgerConfig config = new ManagedLedgerConfig();
+        config.setEnsembleSize(conf.getManagedLedgerDefaultEnsembleSize());
+        config.setWriteQuorumSize(conf.getManagedLedgerDefaultWriteQuorum());
+        config.setAckQuorumSize(conf.getManagedLedgerDefaultAckQuorum());
+        // every acknowledgement persisted at once: an appended message must not be appended again after a crash
+        config.setThrottleMarkDelete(0);
+        topic.getBrokerService().getManagedLedgerFactoryForTopic(topicName).thenAccept(factory ->
+                factory.asyncOpen(logName(topicName), config, new AsyncCallbacks.OpenLedgerCallback() {
+                    @Override
+                    public void openLedgerComplete(ManagedLedger ledger, Object ctx) {
+                        scheduleLog = ledger;
+                        ledger.asyncOpenCursor(CURSOR, InitialPosition.Earliest, new AsyncCallbacks.OpenCursorCallback() {
+                            @Override
+                            public void openCursorComplete(ManagedCursor opened, Object ctx) {
+                                cursor = opened;
+                                opened(recover);
+                            }
+
+                            @Override
+                            public void openCursorFailed(ManagedLedgerException exception, Object ctx) {
+                                fail(exception);
+                            }
+                        }, null);
+                    }
+
+                    @Override
+                    public void openLedgerFailed(ManagedLedgerException exception, Object ctx) {
+                        fail(exception);
+                    }
+                }, () -> topic.getBrokerService().getPulsar().getNamespaceService().checkTopicOwnership(topicName),
+                        null)).exceptionally(e -> {
+                            fail(e);
+                            return null;
+                        });
+        return ready;
+    }
+
+    private void fail(Throwable error) {
+        log.error("[{}] Could not open the schedule log: scheduled messages wait until the topic is reloaded",
+                topicName, error);
+        runtime.failures.increment();
+        ready.completeExceptionally(error);
+    }
+
+    private void opened(boolean recover) {
+        index = new DelayIndex(topicName.toString(), new BookKeeperIndexStore(runtime.bookKeeper(), scheduleLog,
+                runtime.replication()), runtime.indexSettings(), System::currentTimeMillis, this, runtime.stats());
+        runtime.register(this);
+        if (!recover) {
+            ready.complete(null);
+            return;
+        }
+        synchronized (this) {
+            scanPending = true;
+        }
+        index.recover();
+        if (!index.recovering()) {
+            indexChanged();
+        }
+    }
+
+    /** Reads the log entries the recovered index does not hold, from the cursor's mark-delete position. */
+    private void scanLog() {
+        if (closed) {
+            return;
+        }
+        if (!cursor.hasMoreEntries()) {
+            log.info("[{}] Schedule log recovered: {} scheduled messages held", topicName, index.size());
+            ready.complete(null);
+            rearm();
+            return;
+        }
+        cursor.asyncReadEntriesWithSkip(BATCH, 8L << 20, new AsyncCallbacks.ReadEntriesCallback() {
+            @Override
+            public void readEntriesComplete(List<Entry> entries, Object ctx) {
+                for (Entry entry : entries) {
+                    try {
+                        ByteBuf data = entry.getDataBuffer();
+                        if (!ScheduleRecord.isRecord(data)) {
+                            acknowledge(entry.getPosition());
+                        } else if (!index.add(entry.getLedgerId(), entry.getEntryId(), ScheduleRecord.dueAt(data))) {
+                            append(entry.getPosition(), ScheduleRecord.message(data), ScheduleRecord.dueAt(data));
+                        }
+                    } finally {
+                        entry.release();
+                    }
+                }
+                scanLog();
+            }
+
+            @Override
+            public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
+                log.warn("[{}] Reading the schedule log failed; retrying", topicName, exception);
+                runtime.failures.increment();
+                runtime.executor().schedule(TopicScheduler.this::scanLog, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }, null, scheduleLog.getLastConfirmedEntry(), position -> index.contains(position.getLedgerId(),
+                position.getEntryId()));
+    }
+
+    /** Stores a scheduled message; completes with its position in the log (the id its producer gets). */
+    CompletableFuture<Position> hold(ByteBuf record, long dueAt) {
+        CompletableFuture<Position> stored = new CompletableFuture<>();
+        record.retain();
+        ready.whenComplete((ignored, notReady) -> {
+            if (notReady != null) {
+                record.release();
+                stored.completeExceptionally(notReady);
+                return;
+            }
+            scheduleLog.asyncAddEntry(record, new AsyncCallbacks.AddEntryCallback() {
+                @Override
+                public void addComplete(Position position, ByteBuf entryData, Object ctx) {
+                    runtime.scheduled.increment();
+                    if (!index.add(position.getLedgerId(), position.getEntryId(), dueAt)) {
+                        append(position, ScheduleRecord.message(record), dueAt);
+                    }
+                    record.release();
+                    rearm();
+                    stored.complete(position);
+                }
+
+                @Override
+                public void addFailed(ManagedLedgerException exception, Object ctx) {
+                    record.release();
+                    runtime.failures.increment();
+                    stored.completeExceptionally(exception);
+                }
+            }, null);
+        });
+        return stored;
+    }
+
+    long held() {
+        DelayIndex current = index;
+        return current == null ? 0 : current.size();
+    }
+
+    @Override
+    public void indexChanged() {
+        boolean scan;
+        synchronized (this) {
+            scan = scanPending && !index.recovering();
+            if (scan) {
+                scanPending = false;
+            }
+        }
+        if (scan) {
+            scanLog();
+        }
+        rearm();
+    }
+
+    @Override
+    public void rebuildRequired() {
+        log.warn("[{}] Re-reading the schedule log to rebuild its index", topicName);
+        runtime.executor().execute(() -> {
+            cursor.rewind();
+            scanLog();
+        });
+    }
+
+    private synchronized void rearm() {
+        DelayIndex current = index;
+        if (closed || current == null) {
+            return;
+        }
+        long next = current.nextWakeMillis();
+        if (next == Long.MAX_VALUE || next >= wakeAt && wake != null && !wake.isDone()) {
+            return;
+        }
+        if (wake != null) {
+            wake.cancel(false);
+        }
+        wakeAt = next;
+        long delay = Math.min(MAX_SLEEP_MILLIS, Math.max(0, next - System.currentTimeMillis()));
+        wake = runtime.executor().schedule(this::onWake, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void onWake() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            wake = null;
+            wakeAt = Long.MAX_VALUE;
+        }
+        try {
+            index.maintain();
+            List<Position> due = new ArrayList<>();
+            while (index.pollDue(BATCH, (ledgerId, entryId) -> due.add(PositionFactory.create(ledgerId, entryId)))
+                    == BATCH) {
+                // more due now
+            }
+            if (!due.isEmpty()) {
+                readAndAppend(due);
+            }
+        } catch (RuntimeException e) {
+            log.error("[{}] Scheduling wake-up failed", topicName, e);
+        }
+        rearm();
+    }
+
+    /** Reads the due messages (in parallel) and appends them in due order. */
+    private void readAndAppend(List<Position> due) {
+        List<CompletableFuture<Entry>> reads = new ArrayList<>(due.size());
+        for (Position position : due) {
+            CompletableFuture<Entry> read = new CompletableFuture<>();
+            scheduleLog.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
+                @Override
+                public void readEntryComplete(Entry entry, Object ctx) {
+                    read.complete(entry);
+                }
+
+                @Override
+                public void readEntryFailed(ManagedLedgerException exception, Object ctx) {
+                    read.completeExceptionally(exception);
+                }
+            }, null);
+            reads.add(read);
+        }
+        CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+            for (int i = 0; i < due.size(); i++) {
+                CompletableFuture<Entry> read = reads.get(i);
+                if (read.isCompletedExceptionally()) {
+                    retryLater(due.get(i), read);
+                    continue;
+                }
+                Entry entry = read.join();
+                try {
+                    ByteBuf data = entry.getDataBuffer();
+                    if (ScheduleRecord.isRecord(data)) {
+                        append(entry.getPosition(), ScheduleRecord.message(data), ScheduleRecord.dueAt(data));
+                    } else {
+                        acknowledge(entry.getPosition());
+                    }
+                } finally {
+                    entry.release();
+                }
+            }
+        });
+    }
+
+    private void retryLater(Position position, CompletableFuture<Entry> failedRead) {
+        runtime.failures.increment();
+        failedRead.exceptionally(e -> {
+            log.warn("[{}] Reading scheduled message {} failed; retrying in {} ms", topicName, position,
+                    RETRY_MILLIS, e);
+            return null;
+        });
+        index.add(position.getLedgerId(), position.getEntryId(), System.currentTimeMillis() + RETRY_MILLIS);
+        rearm();
+    }
+
+    /**
+     * Appends a due message to the topic: the producer's metadata and payload, with {@code ORIGIN_MESSAGE_ID} (the
+     * id its producer got), the publish time of this append (so the topic's TTL counts from now) and no deliverAt.
+     */
+    private void append(Position logPosition, ByteBuf message, long dueAt) {
+        if (closed) {
+            return;
+        }
+        ByteBuf duplicate = message.duplicate();
+        MessageMetadata metadata = new MessageMetadata();
+        Commands.parseMessageMetadata(duplicate, metadata);
+        metadata.clearDeliverAtTime();
+        metadata.setPublishTime(System.currentTimeMillis());
+        metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(logPosition.getLedgerId() + ":"
+                + logPosition.getEntryId() + ":" + topicName.getPartitionIndex());
+        ByteBuf appended = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, duplicate);
+        long sequence = appendSequence.incrementAndGet();
+        try {
+            topic.appendDue(appended, new PublishContext() {
+                @Override
+                public String getProducerName() {
+                    return APPENDER;
+                }
+
+                @Override
+                public long getSequenceId() {
+                    return sequence;
+                }
+
+                @Override
+                public void completed(Exception e, long ledgerId, long entryId) {
+                    if (e == null) {
+                        runtime.appended.increment();
+                        acknowledge(logPosition);
+                    } else if (!closed) {
+                        log.warn("[{}] Appending scheduled message {} failed ({}); retrying in {} ms", topicName,
+                                logPosition, e.toString(), RETRY_MILLIS);
+                        runtime.failures.increment();
+                        index.add(logPosition.getLedgerId(), logPosition.getEntryId(),
+                                System.currentTimeMillis() + RETRY_MILLIS);
+                        rearm();
+                    }
+                }
+            });
+        } finally {
+            appended.release();
+        }
+    }
+
+    private void acknowledge(Position position) {
+        cursor.asyncDelete(position, new AsyncCallbacks.DeleteCallback() {
+            @Override
+            public void deleteComplete(Object ctx) {
+            }
+
+            @Override
+            public void deleteFailed(ManagedLedgerException exception, Object ctx) {
+                log.warn("[{}] Could not mark scheduled message {} as appended: {}", topicName, position,
+                        exception.toString());
+            }
+        }, null);
+    }
+
+    /** Stops (unload, close); the log and its index stay for the topic's next owner. */
+    void close() {
+        synchronized (this) {
+            closed = true;
+            if (wake != null) {
+                wake.cancel(false);
+                wake = null;
+            }
+        }
+        runtime.unregister(this);
+        DelayIndex current = index;
+        if (current != null) {
+            current.close();
+        }
+        ManagedLedger ledger = scheduleLog;
+        if (ledger != null) {
+            ledger.asyncClose(new AsyncCallbacks.CloseCallback() {
+                @Override
+                public void closeComplete(Object ctx) {
+                }
+
+                @Override
+                public void closeFailed(ManagedLedgerException exception, Object ctx) {
+                    log.warn("[{}] Closing the schedule log failed: {}", topicName, exception.toString());
+                }
+            }, null);
+        }
+    }
+}

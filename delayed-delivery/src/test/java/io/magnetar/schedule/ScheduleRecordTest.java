@@ -1,0 +1,47 @@
+package io.magnetar.schedule;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class ScheduleRecordTest {
+    @Test
+    void aRecordCarriesTheDueTimeAndTheMessageUntouched() {
+        ByteBuf message = Unpooled.copiedBuffer("metadata+payload", StandardCharsets.UTF_8);
+        message.readerIndex(2);
+        ByteBuf record = ScheduleRecord.encode(ByteBufAllocator.DEFAULT, 1_700_000_123_456L, message);
+        try {
+            assertEquals(2, message.readerIndex(), "the producer's buffer is not moved");
+            assertTrue(ScheduleRecord.isRecord(record));
+            assertEquals(1_700_000_123_456L, ScheduleRecord.dueAt(record));
+            assertEquals("tadata+payload", ScheduleRecord.message(record).toString(StandardCharsets.UTF_8));
+            assertFalse(ScheduleRecord.isRecord(message));
+            assertFalse(ScheduleRecord.isRecord(Unpooled.wrappedBuffer(new byte[] {0x4d, 0x53})), "too short");
+        } finally {
+            record.release();
+            message.release();
+        }
+    }
+
+    @Test
+    void configDefaultsAndBadValuesNameTheKey() {
+        ScheduleConfig defaults = ScheduleConfig.from(new Properties());
+        assertEquals(3 * 86_400_000L, defaults.rules().maxDelayMillis());
+        Properties bad = new Properties();
+        bad.setProperty(ScheduleConfig.DELAY_LEVELS, "1s 2x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScheduleConfig.from(bad));
+        assertTrue(e.getMessage().startsWith("magnetarDelayLevels: "), e.getMessage());
+        Properties zero = new Properties();
+        zero.setProperty(ScheduleConfig.MAX_DELAY_SECONDS, "0");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ScheduleConfig.from(zero)).getMessage()
+                .startsWith("magnetarScheduleMaxDelaySeconds"));
+    }
+}

@@ -1,0 +1,202 @@
+package io.magnetar.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.magnetar.it.harness.BrokerNode;
+import io.magnetar.it.harness.Http;
+import io.magnetar.it.harness.MultiBrokerCluster;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionType;
+import org.apache.pulsar.common.policies.data.TenantInfo;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RocketMQ-style scheduled messages on a 2-broker cluster with Magnetar installed by install.sh and the tenant's
+ * {@code delay} feature on: every property form, every subscription type, bad values refused at publish in order
+ * with the producer's other sends, the owner killed with -9 while messages are pending, and a tenant with the
+ * feature off behaving like plain Pulsar.
+ */
+class ScheduledMessagesIT {
+    private static final String TOPIC = "persistent://public/default/scheduled";
+
+    private record Sent(String value, String key, MessageId id, long earliest, boolean scheduled) {
+    }
+
+    @Test
+    void scheduledMessagesReachEverySubscriptionTypeAtTheirTimeAndSurviveOwnerKill() throws Exception {
+        try (MultiBrokerCluster cluster = MultiBrokerCluster.builder("scheduled").brokers(2).start();
+             PulsarClient client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
+                     .operationTimeout(60, TimeUnit.SECONDS)
+                     // reconnect within seconds after the owner is killed (the default backoff grows to 60 s)
+                     .startingBackoffInterval(100, TimeUnit.MILLISECONDS).maxBackoffInterval(2, TimeUnit.SECONDS)
+                     .build();
+             PulsarAdmin admin = cluster.newAdmin(0)) {
+            Http.Response on = Http.put(cluster.broker(0).webUrl() + "/magnetar/v1/tenants/public/features",
+                    "{\"delay\":true}");
+            assertEquals(200, on.status(), on.body());
+
+            Map<SubscriptionType, Consumer<String>> consumers = new LinkedHashMap<>();
+            for (SubscriptionType type : List.of(SubscriptionType.Exclusive, SubscriptionType.Failover,
+                    SubscriptionType.Shared, SubscriptionType.Key_Shared)) {
+                consumers.put(type, client.newConsumer(Schema.STRING).topic(TOPIC)
+                        .subscriptionName(type.name().toLowerCase()).subscriptionType(type).subscribe());
+            }
+            Await.until("the flag reached both brokers", Duration.ofSeconds(10), () ->
+                    Http.get(cluster.broker(1).webUrl() + "/magnetar/v1/tenants/public/features").body()
+                            .contains("\"delay\":true"));
+
+            Map<String, Sent> sent = new TreeMap<>();
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC)
+                    .enableBatching(false).create()) {
+                sent.put("plain", send(producer, "plain", Map.of(), 0));
+                // the same producer goes on after its scheduled sends: acknowledged in order
+                sent.put("level-1", send(producer, "level-1", Map.of("DELAY", "1"), 1_000));
+                sent.put("level-2", send(producer, "level-2", Map.of("DELAY", "2"), 5_000));
+                sent.put("delay-sec", send(producer, "delay-sec", Map.of("TIMER_DELAY_SEC", "3"), 3_000));
+                sent.put("delay-ms", send(producer, "delay-ms", Map.of("TIMER_DELAY_MS", "4000"), 4_000));
+                long at = System.currentTimeMillis() + 6_000;
+                sent.put("deliver-ms", send(producer, "deliver-ms",
+                        Map.of("TIMER_DELIVER_MS", Long.toString(at)), at - System.currentTimeMillis()));
+                long alias = System.currentTimeMillis() + 7_000;
+                sent.put("alias", send(producer, "alias", Map.of("__STARTDELIVERTIME", Long.toString(alias)),
+                        alias - System.currentTimeMillis()));
+                sent.put("level-wins", send(producer, "level-wins",
+                        Map.of("DELAY", "1", "TIMER_DELAY_SEC", "600"), 1_000));
+                sent.put("after-kill", send(producer, "after-kill", Map.of("TIMER_DELAY_SEC", "25"), 25_000));
+
+                // a refused send between two plain ones: only it fails, the others keep their order
+                CompletableFuture<MessageId> before = producer.newMessage().key("k").value("async-before")
+                        .sendAsync();
+                CompletableFuture<MessageId> bad = producer.newMessage().key("k").value("bad")
+                        .property("DELAY", "0").sendAsync();
+                CompletableFuture<MessageId> after = producer.newMessage().key("k").value("async-after")
+                        .sendAsync();
+                MessageId beforeId = before.get(30, TimeUnit.SECONDS);
+                CompletionException refusal = assertThrows(
+                        CompletionException.class, bad::join);
+                assertInstanceOf(PulsarClientException.NotAllowedException.class, refusal.getCause());
+                assertTrue(refusal.getCause().getMessage().contains("DELAY=0"), refusal.getCause().getMessage());
+                MessageId afterId = after.get(30, TimeUnit.SECONDS);
+                assertTrue(afterId.compareTo(beforeId) > 0, "the producer's order is kept");
+                sent.put("async-before", new Sent("async-before", "k", beforeId, 0, false));
+                sent.put("async-after", new Sent("async-after", "k", afterId, 0, false));
+
+                for (Map<String, String> badProperties : List.of(Map.of("TIMER_DELAY_SEC", "-5"),
+                        Map.of("TIMER_DELAY_MS", "soon"), Map.of("TIMER_DELAY_SEC", "999999"))) {
+                    PulsarClientException e = assertThrows(
+                            PulsarClientException.NotAllowedException.class,
+                            () -> producer.newMessage().value("bad").properties(badProperties).send());
+                    String key = badProperties.keySet().iterator().next();
+                    assertTrue(e.getMessage().contains(key), e.getMessage());
+                }
+            }
+
+            Map<SubscriptionType, Map<String, Integer>> received = new HashMap<>();
+            receiveUntil(consumers, received, sent, System.currentTimeMillis() + 12_000, Set.of("after-kill"));
+            for (SubscriptionType type : consumers.keySet()) {
+                assertEquals(sent.size() - 1, received.get(type).size(), type + " before the kill: "
+                        + received.get(type).keySet());
+                assertTrue(!received.get(type).containsKey("after-kill"), "not before its time");
+            }
+
+            BrokerNode owner = owner(cluster, admin);
+            owner.kill9();
+            receiveUntil(consumers, received, sent, System.currentTimeMillis() + 90_000, Set.of());
+            for (SubscriptionType type : consumers.keySet()) {
+                Map<String, Integer> counts = received.get(type);
+                assertEquals(sent.keySet(), counts.keySet(), type + ": every message, the pending one too");
+                counts.forEach((value, n) -> assertEquals(1, n, type + ": " + value + " delivered once"));
+            }
+            for (Consumer<String> consumer : consumers.values()) {
+                consumer.close();
+            }
+            owner.restart(MultiBrokerCluster.START_TIMEOUT);
+            plainPulsarForTenantsWithTheFeatureOff(client, cluster);
+        }
+    }
+
+    /** A tenant with {@code delay} off: the properties are just properties, delivered at once. */
+    private static void plainPulsarForTenantsWithTheFeatureOff(PulsarClient client, MultiBrokerCluster cluster)
+            throws Exception {
+        try (PulsarAdmin admin = cluster.newAdmin(0)) {
+            admin.tenants().createTenant("plain", TenantInfo.builder().allowedClusters(Set.of("scheduled")).build());
+            admin.namespaces().createNamespace("plain/default");
+        }
+        String topic = "persistent://plain/default/unscheduled";
+        try (Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("s")
+                .subscriptionType(SubscriptionType.Exclusive).subscribe();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(false)
+                     .create()) {
+            producer.newMessage().value("later").property("DELAY", "18").send();
+            producer.newMessage().value("zero").property("DELAY", "0").send();
+            Message<String> first = consumer.receive(10, TimeUnit.SECONDS);
+            Message<String> second = consumer.receive(10, TimeUnit.SECONDS);
+            assertEquals("later", first == null ? null : first.getValue(), "delivered at once, not in 2 h");
+            assertEquals("zero", second == null ? null : second.getValue(), "not refused either");
+        }
+    }
+
+    private static Sent send(Producer<String> producer, String value, Map<String, String> properties, long delay)
+            throws Exception {
+        long start = System.currentTimeMillis();
+        MessageId id = producer.newMessage().key("key-" + value).value(value).properties(properties)
+                .property("app", "v-" + value).send();
+        return new Sent(value, "key-" + value, id, start + delay, !properties.isEmpty());
+    }
+
+    private static void receiveUntil(Map<SubscriptionType, Consumer<String>> consumers,
+                                     Map<SubscriptionType, Map<String, Integer>> received, Map<String, Sent> sent,
+                                     long until, Set<String> notYet) throws Exception {
+        while (System.currentTimeMillis() < until) {
+            boolean done = true;
+            for (Map.Entry<SubscriptionType, Consumer<String>> e : consumers.entrySet()) {
+                Map<String, Integer> counts = received.computeIfAbsent(e.getKey(), k -> new HashMap<>());
+                Message<String> m = e.getValue().receive(50, TimeUnit.MILLISECONDS);
+                if (m != null) {
+                    long now = System.currentTimeMillis();
+                    Sent s = sent.get(m.getValue());
+                    assertTrue(s != null, "unexpected message " + m.getValue());
+                    assertTrue(now >= s.earliest(), e.getKey() + ": " + s.value() + " early by "
+                            + (s.earliest() - now) + " ms");
+                    assertEquals(s.key(), m.getKey(), "key kept");
+                    if (s.scheduled()) {
+                        assertEquals("v-" + s.value(), m.getProperty("app"), "properties kept");
+                        assertEquals(s.id().toString(), m.getProperty("ORIGIN_MESSAGE_ID"),
+                                "carries the id its producer got");
+                    }
+                    counts.merge(s.value(), 1, Integer::sum);
+                    e.getValue().acknowledge(m);
+                }
+                done &= counts.size() + notYet.size() >= sent.size();
+            }
+            if (done) {
+                return;
+            }
+        }
+    }
+
+    private static BrokerNode owner(MultiBrokerCluster cluster, PulsarAdmin admin) throws Exception {
+        String url = admin.lookups().lookupTopic(TOPIC);
+        return cluster.broker(0).serviceUrl().equals(url) ? cluster.broker(0) : cluster.broker(1);
+    }
+}
