@@ -85,8 +85,21 @@ public final class OffloadConfig {
      * @throws IllegalArgumentException naming the key of the first invalid value
      */
     public static OffloadConfig from(OffloadPoliciesImpl policies, Function<String, String> env) {
-        Map<String, String> extra = policies.getManagedLedgerExtraConfigurations();
-        Function<String, String> x = name -> blankToNull(extra == null ? null : extra.get(name));
+        return from(policies, Map.of(), env);
+    }
+
+    /**
+     * @param brokerExtra the broker default's extra configuration, under the policies' own: Pulsar 4.0's
+     *                    {@code OffloadPoliciesImpl.mergeConfiguration} never carries broker.conf's
+     *                    {@code managedLedgerOffloadExtraConfig*} keys into a namespace's merged policies
+     */
+    public static OffloadConfig from(OffloadPoliciesImpl policies, Map<String, String> brokerExtra,
+                                     Function<String, String> env) {
+        Map<String, String> own = policies.getManagedLedgerExtraConfigurations();
+        Function<String, String> x = name -> {
+            String v = blankToNull(own == null ? null : own.get(name));
+            return v != null ? v : blankToNull(brokerExtra.get(name));
+        };
 
         String bucket = first(policies.getManagedLedgerOffloadBucket(), policies.getS3ManagedLedgerOffloadBucket());
         if (bucket == null) {

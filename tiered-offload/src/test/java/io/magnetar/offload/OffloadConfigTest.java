@@ -153,6 +153,28 @@ class OffloadConfigTest {
         assertEquals("cluster-a", c.prefix());
     }
 
+    @Test
+    void brokerExtraConfigIsTheDefaultUnderANamespacesOwn() {
+        // what Pulsar 4.0 merges for a namespace: broker fields, but an empty extra-configuration map
+        Properties broker = new Properties();
+        broker.setProperty("managedLedgerOffloadDriver", "magnetar-s3");
+        broker.setProperty("managedLedgerOffloadBucket", "b-1");
+        broker.setProperty("managedLedgerOffloadServiceEndpoint", "http://h:1");
+        broker.setProperty("managedLedgerOffloadExtraConfigPartSizeBytes", "8388608");
+        broker.setProperty("managedLedgerOffloadExtraConfigPrefix", "from-broker");
+        OffloadPoliciesImpl merged = OffloadPoliciesImpl.mergeConfiguration(null, null, broker);
+        assertTrue(merged.getManagedLedgerExtraConfigurations().isEmpty(), "Pulsar drops the extra keys");
+        Map<String, String> brokerExtra = OffloadPoliciesImpl.create(broker).getManagedLedgerExtraConfigurations();
+
+        OffloadConfig c = OffloadConfig.from(merged, brokerExtra, k -> null);
+        assertEquals("b-1", c.bucket());
+        assertEquals(8L << 20, c.partSizeBytes());
+        assertEquals("from-broker", c.prefix());
+
+        merged.getManagedLedgerExtraConfigurations().put("Prefix", "from-namespace");
+        assertEquals("from-namespace", OffloadConfig.from(merged, brokerExtra, k -> null).prefix());
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);

@@ -35,6 +35,7 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
     private ExecutorService io;
     private MemoryBudget budget;
     private OffloadMetrics metrics;
+    private Map<String, String> brokerExtra;
 
     @Override
     public boolean isDriverSupported(String driverName) {
@@ -51,9 +52,15 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
     public synchronized MagnetarOffloader create(OffloadPoliciesImpl policies, Map<String, String> userMetadata,
                                                  OrderedScheduler scheduler, LedgerOffloaderStats stats)
             throws IOException {
+        if (brokerExtra == null) {
+            // The first policies are the broker default's (created at start): their extra configuration is the
+            // only place broker.conf's managedLedgerOffloadExtraConfig* keys reach us.
+            Map<String, String> extra = policies.getManagedLedgerExtraConfigurations();
+            brokerExtra = extra == null ? Map.of() : Map.copyOf(extra);
+        }
         OffloadConfig config;
         try {
-            config = OffloadConfig.from(policies);
+            config = OffloadConfig.from(policies, brokerExtra, System::getenv);
         } catch (IllegalArgumentException e) {
             throw new IOException("offload driver " + OffloadConfig.DRIVER_NAME + ": " + e.getMessage(), e);
         }
