@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Magnetar into an Apache Pulsar installation:
-#   plugins/*.nar          -> PULSAR_HOME/plugins/
+#   plugins/*.nar          -> PULSAR_HOME/plugins/ (the offloader NAR to PULSAR_HOME/offloaders/)
 #   lib/*.jar              -> PULSAR_HOME/lib/   (extension points Pulsar loads only from its classpath)
 #   conf/magnetar.conf     -> appended to PULSAR_HOME/conf/broker.conf and conf/standalone.conf
 #   -Dpulsar.extra.offload.drivers=magnetar-s3 -> PULSAR_HOME/conf/pulsar_env.sh and conf/pulsar_tools_env.sh
@@ -36,7 +36,17 @@ compgen -G "$here/plugins/*.nar" > /dev/null || fail "no NARs in $here/plugins: 
 
 mkdir -p "$target/plugins"
 rm -f "$target"/plugins/magnetar-*.nar "$target"/lib/magnetar-*.jar
-cp -p "$here"/plugins/*.nar "$target/plugins/"
+# The offloader NAR goes to offloaders/, Pulsar's default offloadersDirectory: offload policies set per namespace
+# or topic (admin CLI/REST) always carry offloadersDirectory=./offloaders, which wins over broker.conf, and one
+# directory means one loaded factory (one memory budget, one set of metrics) for the broker and every namespace.
+mkdir -p "$target/offloaders"
+rm -f "$target"/offloaders/magnetar-*.nar
+for nar in "$here"/plugins/*.nar; do
+  case "$(basename "$nar")" in
+    magnetar-tiered-offload-*) cp -p "$nar" "$target/offloaders/" ;;
+    *) cp -p "$nar" "$target/plugins/" ;;
+  esac
+done
 cp -p "$here"/lib/*.jar "$target/lib/"
 
 block="$here/conf/magnetar.conf"
@@ -79,6 +89,7 @@ done
 
 echo "Magnetar installed into $target"
 echo "  plugins: $(cd "$target/plugins" && ls magnetar-*.nar | tr '\n' ' ')"
+echo "  offloaders: $(cd "$target/offloaders" && ls magnetar-*.nar | tr '\n' ' ')"
 echo "  lib:     $(cd "$target/lib" && ls magnetar-*.jar | tr '\n' ' ')"
 echo "  conf:    Magnetar block in conf/broker.conf and conf/standalone.conf;"
 echo "           offload driver magnetar-s3 registered in conf/pulsar_env.sh and conf/pulsar_tools_env.sh"

@@ -2,6 +2,7 @@ package io.magnetar.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,10 @@ import org.apache.pulsar.common.policies.data.ManagedLedgerInternalStats.LedgerI
 import org.apache.pulsar.common.policies.data.PersistentTopicInternalStats;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The operator's story for tiered storage: an S3-compatible server (s3proxy on loopback), a standalone broker with
@@ -54,6 +58,7 @@ import org.junit.jupiter.api.Test;
  * <p>Reads use {@code managedLedgerDataReadPriority=bookkeeper-first}: the broker reads from S3 only once a
  * ledger's BookKeeper copy is gone, so the offloader's read counters prove both the deletion and the read path.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TieredOffloadIT {
     private static final String BUCKET = "magnetar-offload-it";
     private static final String TOPIC = "persistent://public/default/offload-it";
@@ -97,6 +102,7 @@ class TieredOffloadIT {
     }
 
     @Test
+    @Order(1)
     void offloadedLedgersReadBackByteExactFromS3AfterBookKeeperCopiesAreDeleted() throws Exception {
         assertTrue(pulsar.broker(0).process().logContains("Magnetar offloader created: bucket=" + BUCKET),
                 "the broker created Magnetar's offloader at start:\n" + pulsar.broker(0).process().logTail(40));
@@ -114,6 +120,9 @@ class TieredOffloadIT {
             payloads.add(p);
         }
         Map<MessageId, Integer> index = new HashMap<>();
+        String startMetrics = Metrics.scrape(pulsar.webUrl() + "/metrics/");
+        double ledgersBefore = Metrics.value(startMetrics, "magnetar_offload_offloaded_ledgers_total").orElse(0);
+        double bytesBefore = Metrics.value(startMetrics, "magnetar_offload_offloaded_bytes_total").orElse(0);
 
         try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
             // a durable subscription before producing keeps the whole backlog
@@ -169,14 +178,15 @@ class TieredOffloadIT {
 
             // one data and one index object per ledger in the bucket, under deterministic names
             List<String> keys = s3.list(BUCKET, "magnetar/");
-            assertEquals(offloaded.size(), keys.stream().filter(k -> k.endsWith(".index")).count(), keys.toString());
-            assertEquals(offloaded.size(), keys.stream().filter(k -> k.endsWith(".data")).count(), keys.toString());
             for (long ledgerId : offloaded) {
-                assertTrue(keys.stream().anyMatch(k -> k.endsWith("-ledger-" + ledgerId + ".index")), keys.toString());
+                assertEquals(1, keys.stream().filter(k -> k.endsWith("-ledger-" + ledgerId + ".index")).count(),
+                        keys.toString());
+                assertEquals(1, keys.stream().filter(k -> k.endsWith("-ledger-" + ledgerId + ".data")).count(),
+                        keys.toString());
             }
             String metrics = Metrics.scrape(pulsar.webUrl() + "/metrics/");
-            assertEquals(offloaded.size(), counter(metrics, "magnetar_offload_offloaded_ledgers_total"), 0.0);
-            assertEquals(ledgerBytes, counter(metrics, "magnetar_offload_offloaded_bytes_total"), 0.0);
+            assertEquals(offloaded.size(), counter(metrics, "magnetar_offload_offloaded_ledgers_total") - ledgersBefore);
+            assertEquals(ledgerBytes, counter(metrics, "magnetar_offload_offloaded_bytes_total") - bytesBefore);
 
             // deletion lag 0: the trimmer deletes every BookKeeper copy
             Await.until("BookKeeper copies of " + offloaded + " deleted", WAIT,
@@ -204,6 +214,91 @@ class TieredOffloadIT {
             assertEquals(0.0, Metrics.value(end, "magnetar_offload_errors_total", "operation=\"read\"").orElse(-1));
             assertEquals(0.0, Metrics.value(end, "magnetar_offload_errors_total", "operation=\"offload\"").orElse(-1));
         }
+    }
+
+    @Test
+    @Order(2)
+    void theAdminCliSetsANamespaceOnMagnetarsDriverAndOffloadsThroughIt() throws Exception {
+        String namespace = "public/offload-cli";
+        String topic = "persistent://" + namespace + "/cli-topic";
+        int messages = 250; // two full ledgers of 100, 50 in the current one
+        try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
+            admin.namespaces().createNamespace(namespace);
+            // the distribution's own CLI: it accepts magnetar-s3 only through install.sh's pulsar_tools_env.sh
+            cli("namespaces", "set-offload-policies", namespace, "--driver", "magnetar-s3", "--bucket", BUCKET,
+                    "--endpoint", s3.endpoint(), "--offloadedReadPriority", "tiered-storage-first");
+            assertEquals("magnetar-s3", admin.namespaces().getOffloadPolicies(namespace).getManagedLedgerOffloadDriver());
+
+            client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
+                    .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
+            List<byte[]> payloads = new ArrayList<>();
+            Random random = new Random(9);
+            try (Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic).enableBatching(false)
+                    .create()) {
+                for (int i = 0; i < messages; i++) {
+                    byte[] p = new byte[1000 + random.nextInt(1000)];
+                    random.nextBytes(p);
+                    payloads.add(p);
+                    producer.send(p);
+                }
+            }
+            double offloadedBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_offloaded_ledgers_total");
+            // keep nothing in BookKeeper beyond the current ledger, and wait for it
+            cli("topics", "offload", "--size-threshold", "0", topic);
+            cli("topics", "offload-status", "--wait-complete", topic);
+            List<LedgerInfo> ledgers = admin.topics().getInternalStats(topic).ledgers;
+            long offloaded = ledgers.stream().filter(l -> l.offloaded).count();
+            assertEquals(2, offloaded, "the two closed ledgers, not the current one: " + ledgers.size() + " ledgers");
+            assertEquals(2.0, counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_offloaded_ledgers_total") - offloadedBefore);
+
+            admin.topics().unload(topic);
+            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total");
+            try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
+                    .subscribe()) {
+                for (int i = 0; i < messages; i++) {
+                    Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
+                    assertNotNull(m, "message " + i + " received");
+                    assertArrayEquals(payloads.get(i), m.getValue(), "payload of message " + i);
+                    consumer.acknowledge(m);
+                }
+            }
+            double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
+                    - readBefore;
+            assertTrue(read >= 200, "the 200 offloaded entries came from S3 (tiered-storage-first): " + read);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aBadOffloadSettingStopsTheBrokerNamingTheKey() {
+        try (StandaloneCluster bad = StandaloneCluster.builder("offload-bad-conf")
+                .conf("managedLedgerOffloadDriver", "magnetar-s3")
+                .conf("managedLedgerOffloadBucket", "Not_A_Bucket")
+                .conf("managedLedgerOffloadServiceEndpoint", s3.endpoint())
+                .build().startNoWait()) {
+            int exit = bad.broker(0).process().awaitExit(Duration.ofSeconds(180));
+            assertNotEquals(0, exit, "the broker must not run with an invalid bucket name");
+            assertTrue(bad.broker(0).process().logContains(
+                    "managedLedgerOffloadBucket: 'Not_A_Bucket' is not a valid S3 bucket name"),
+                    bad.broker(0).process().logTail(80));
+        }
+    }
+
+    /** Runs the installation's bin/pulsar-admin against the broker; fails the test on a non-zero exit. */
+    private static String cli(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(pulsar.home().resolve("bin/pulsar-admin").toString(),
+                "--admin-url", pulsar.webUrl()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("pulsar-admin " + String.join(" ", args) + " did not finish");
+        }
+        assertEquals(0, p.exitValue(), "pulsar-admin " + String.join(" ", args) + ":\n" + out);
+        return out;
     }
 
     /** Ledgers the broker reports as deleted from BookKeeper after their offload. */
