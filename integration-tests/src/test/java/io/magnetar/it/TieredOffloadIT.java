@@ -41,6 +41,8 @@ import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
 import org.apache.pulsar.client.impl.MessageIdImpl;
 import org.apache.pulsar.common.policies.data.ManagedLedgerInternalStats.LedgerInfo;
+import org.apache.pulsar.common.policies.data.OffloadPoliciesImpl;
+import org.apache.pulsar.common.policies.data.OffloadedReadPriority;
 import org.apache.pulsar.common.policies.data.PersistentTopicInternalStats;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,7 +90,12 @@ class TieredOffloadIT {
                 .conf("managedLedgerMaxEntriesPerLedger", Integer.toString(ENTRIES_PER_LEDGER))
                 .conf("managedLedgerMinLedgerRolloverTimeMinutes", "0")
                 .conf("retentionCheckIntervalInSeconds", "2")
-                .start();
+                .build();
+        // Pulsar's jcloud offloader beside Magnetar's, where Pulsar's offloader distribution puts it
+        Path jcloud = Paths.get(System.getProperty("magnetar.jcloud.nar",
+                "target/pulsar-offloaders/tiered-storage-jcloud-4.0.8.nar"));
+        Files.copy(jcloud, pulsar.home().resolve("offloaders").resolve(jcloud.getFileName()));
+        pulsar.start();
     }
 
     @AfterAll
@@ -272,6 +279,84 @@ class TieredOffloadIT {
 
     @Test
     @Order(3)
+    void ledgersPulsarsJcloudOffloaderWroteAreReadAfterSwitchingToMagnetar() throws Exception {
+        String namespace = "public/offload-jcloud";
+        String topic = "persistent://" + namespace + "/switch";
+        int messages = 250;
+        try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
+            admin.namespaces().createNamespace(namespace);
+            // Pulsar's own S3 driver, 5 MiB blocks: a 6 MB ledger spans two blocks
+            admin.namespaces().setOffloadPolicies(namespace, OffloadPoliciesImpl.create("S3", "us-east-1", BUCKET,
+                    s3.endpoint(), null, null, null, null, 5 * 1024 * 1024, 1024 * 1024, null, null, null,
+                    OffloadedReadPriority.TIERED_STORAGE_FIRST));
+            client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
+                    .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
+            List<byte[]> payloads = new ArrayList<>();
+            Random random = new Random(10);
+            try (Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic).enableBatching(false)
+                    .blockIfQueueFull(true).create()) {
+                List<CompletableFuture<MessageId>> sent = new ArrayList<>();
+                for (int i = 0; i < messages; i++) {
+                    byte[] p = new byte[PAYLOAD];
+                    random.nextBytes(p);
+                    payloads.add(p);
+                    sent.add(producer.sendAsync(p));
+                }
+                producer.flush();
+                for (CompletableFuture<MessageId> f : sent) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            }
+            admin.topics().unload(topic);
+            List<LedgerInfo> ledgers = admin.topics().getInternalStats(topic).ledgers;
+            long current = ledgers.get(ledgers.size() - 1).ledgerId;
+            double magnetarBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_offloaded_ledgers_total");
+            admin.topics().triggerOffload(topic, new MessageIdImpl(current, 0, -1));
+            Await.until("jcloud offload of " + topic, WAIT, () -> {
+                try {
+                    OffloadProcessStatus st = admin.topics().offloadStatus(topic);
+                    if (st.getStatus() == LongRunningProcessStatus.Status.ERROR) {
+                        throw new AssertionError("jcloud offload failed: " + st.getLastError());
+                    }
+                    return st.getStatus() == LongRunningProcessStatus.Status.SUCCESS;
+                } catch (PulsarAdminException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            long offloaded = admin.topics().getInternalStats(topic).ledgers.stream().filter(l -> l.offloaded).count();
+            assertEquals(3, offloaded, "100 + 100 + 50 entries in three closed ledgers");
+            assertEquals(magnetarBefore, counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_offloaded_ledgers_total"), "Pulsar's driver wrote these, not Magnetar's");
+            List<String> jcloudIndexes = s3.list(BUCKET, "").stream()
+                    .filter(k -> !k.startsWith("magnetar/") && k.endsWith("-index")).toList();
+            assertTrue(jcloudIndexes.size() >= 3, "jcloud's <uid>-ledger-<id>-index objects: " + jcloudIndexes);
+
+            // the operator switches the namespace to Magnetar's driver; old ledgers stay where jcloud put them
+            cli("namespaces", "set-offload-policies", namespace, "--driver", "magnetar-s3", "--bucket", BUCKET,
+                    "--endpoint", s3.endpoint(), "--offloadedReadPriority", "tiered-storage-first");
+            admin.topics().unload(topic);
+            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_read_entries_total");
+            try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
+                    .subscribe()) {
+                for (int i = 0; i < messages; i++) {
+                    Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
+                    assertNotNull(m, "message " + i + " received");
+                    assertArrayEquals(payloads.get(i), m.getValue(), "payload of message " + i);
+                    consumer.acknowledge(m);
+                }
+            }
+            double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
+                    - readBefore;
+            assertTrue(read >= messages, "all " + messages + " entries read by Magnetar from jcloud's objects: " + read);
+            assertTrue(pulsar.broker(0).process().logContains("in Pulsar's jcloud format"),
+                    "Magnetar's jcloud reader was used");
+        }
+    }
+
+    @Test
+    @Order(4)
     void aBadOffloadSettingStopsTheBrokerNamingTheKey() {
         try (StandaloneCluster bad = StandaloneCluster.builder("offload-bad-conf")
                 .conf("managedLedgerOffloadDriver", "magnetar-s3")

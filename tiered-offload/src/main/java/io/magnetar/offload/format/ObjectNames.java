@@ -19,6 +19,17 @@ public final class ObjectNames {
         return base(prefix, uid, ledgerId) + ".index";
     }
 
+    /** The data object Pulsar's jcloud offloader writes (format v1): {@code <uid>-ledger-<id>}, no prefix. */
+    public static String jcloudDataKey(UUID uid, long ledgerId) {
+        base("", uid, ledgerId); // same argument checks
+        return uid + "-ledger-" + ledgerId;
+    }
+
+    /** The index object Pulsar's jcloud offloader writes next to its data object. */
+    public static String jcloudIndexKey(UUID uid, long ledgerId) {
+        return jcloudDataKey(uid, ledgerId) + "-index";
+    }
+
     private static String base(String prefix, UUID uid, long ledgerId) {
         if (uid == null) {
             throw new IllegalArgumentException("offload uid is required");

@@ -4,6 +4,7 @@ import io.magnetar.offload.OffloadConfig;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
 import io.magnetar.offload.s3.ObjectStore;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -108,8 +109,44 @@ public final class MagnetarOffloader implements LedgerOffloader {
             metrics.readErrors.increment();
             return CompletableFuture.failedFuture(e);
         }
-        return OffloadedReadHandle.open(from, ObjectNames.dataKey(prefix, uid, ledgerId),
-                ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, config.readChunkBytes(), metrics, topic);
+        if (writtenByMagnetar(driverMetadata)) {
+            return OffloadedReadHandle.open(from, ObjectNames.dataKey(prefix, uid, ledgerId),
+                    ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, config.readChunkBytes(), metrics, topic);
+        }
+        // Offloaded before the namespace switched to magnetar-s3: Pulsar's jcloud format (or, without driver
+        // metadata naming Magnetar, ours under its own keys).
+        String indexKey = ObjectNames.jcloudIndexKey(uid, ledgerId);
+        CompletableFuture<ReadHandle> jcloud = CompletableFuture.supplyAsync(() -> {
+            try {
+                byte[] index = from.get(indexKey);
+                metrics.getRequests.increment();
+                ReadHandle handle = JcloudReadHandle.open(index, from, ObjectNames.jcloudDataKey(uid, ledgerId),
+                        ledgerId, io, config.readChunkBytes(), metrics, topic);
+                log.info("[{}] reading ledger {} in Pulsar's jcloud format from s3://{}/{}", topic, ledgerId,
+                        from.bucket(), indexKey);
+                return handle;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, io);
+        return jcloud.exceptionallyCompose(error -> {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof UncheckedIOException u && u.getCause() instanceof FileNotFoundException) {
+                return OffloadedReadHandle.open(from, ObjectNames.dataKey(prefix, uid, ledgerId),
+                        ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, config.readChunkBytes(), metrics,
+                        topic);
+            }
+            metrics.readErrors.increment();
+            log.warn("[{}] cannot open jcloud-format ledger {} (s3://{}/{}): {}", topic, ledgerId, from.bucket(),
+                    indexKey, cause.getMessage());
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    /** Whether the ledger's driver metadata (recorded at offload) is Magnetar's. */
+    private static boolean writtenByMagnetar(Map<String, String> meta) {
+        return meta != null && meta.containsKey(META_FORMAT);
     }
 
     @Override
@@ -120,8 +157,13 @@ public final class MagnetarOffloader implements LedgerOffloader {
             String prefix = prefixFor(driverMetadata);
             try {
                 // Index first: a ledger whose index is gone is never read, whatever happens to the data delete.
-                from.delete(List.of(ObjectNames.indexKey(prefix, uid, ledgerId)));
-                from.delete(List.of(ObjectNames.dataKey(prefix, uid, ledgerId)));
+                if (writtenByMagnetar(driverMetadata)) {
+                    from.delete(List.of(ObjectNames.indexKey(prefix, uid, ledgerId)));
+                    from.delete(List.of(ObjectNames.dataKey(prefix, uid, ledgerId)));
+                } else {
+                    from.delete(List.of(ObjectNames.jcloudIndexKey(uid, ledgerId)));
+                    from.delete(List.of(ObjectNames.jcloudDataKey(uid, ledgerId)));
+                }
                 metrics.deletedLedgers.increment();
                 log.info("[{}] deleted offloaded ledger {} (uid {}) from bucket {}", topic, ledgerId, uid,
                         from.bucket());

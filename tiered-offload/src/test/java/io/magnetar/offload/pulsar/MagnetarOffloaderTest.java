@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.JcloudFormat;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
 import java.io.FileNotFoundException;
@@ -136,7 +137,7 @@ class MagnetarOffloaderTest {
         offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
         assertEquals(0, store.completed.sum());
         assertTrue(store.uploads.isEmpty());
-        assertReadsBack(offloader.readOffloaded(5, uid, Map.of()).get(), ledger, 0, 9);
+        assertReadsBack(offloader.readOffloaded(5, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 9);
     }
 
     @Test
@@ -145,7 +146,7 @@ class MagnetarOffloaderTest {
         FakeLedger ledger = new FakeLedger(8, List.of());
         UUID uid = UUID.randomUUID();
         offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
-        ReadHandle handle = offloader.readOffloaded(8, uid, Map.of()).get(30, TimeUnit.SECONDS);
+        ReadHandle handle = offloader.readOffloaded(8, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         assertEquals(-1, handle.getLastAddConfirmed());
         assertEquals(0, handle.getLength());
         ExecutionException e = assertThrows(ExecutionException.class, () -> handle.readAsync(0, 0).get());
@@ -158,7 +159,7 @@ class MagnetarOffloaderTest {
         FakeLedger ledger = FakeLedger.random(9, 20, 10, 20, 4);
         UUID uid = UUID.randomUUID();
         offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
-        ReadHandle handle = offloader.readOffloaded(9, uid, Map.of()).get(30, TimeUnit.SECONDS);
+        ReadHandle handle = offloader.readOffloaded(9, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         for (long[] r : new long[][] {{0, 20}, {-1, 3}, {5, 4}}) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> handle.readAsync(r[0], r[1]).get());
             assertInstanceOf(BKException.BKIncorrectParameterException.class, e.getCause());
@@ -172,7 +173,7 @@ class MagnetarOffloaderTest {
         UUID uid = UUID.randomUUID();
         offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
         store.objects.get(ObjectNames.dataKey("", uid, 11))[30 * 20_000 + 7] ^= 1;
-        ReadHandle handle = offloader.readOffloaded(11, uid, Map.of()).get(30, TimeUnit.SECONDS);
+        ReadHandle handle = offloader.readOffloaded(11, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
 
         ExecutionException e = assertThrows(ExecutionException.class, () -> handle.readAsync(0, 49).get());
         assertTrue(e.getCause().getMessage().contains("entry 30 of ledger 11"), e.getCause().getMessage());
@@ -198,7 +199,7 @@ class MagnetarOffloaderTest {
         assertEquals(budget.capacityBytes(), budget.availableBytes(), "every buffer returned to the budget");
         assertEquals(1, metrics.offloadErrors.sum());
         ExecutionException read = assertThrows(ExecutionException.class,
-                () -> offloader.readOffloaded(13, uid, Map.of()).get(30, TimeUnit.SECONDS));
+                () -> offloader.readOffloaded(13, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS));
         assertInstanceOf(FileNotFoundException.class, read.getCause().getCause());
     }
 
@@ -218,8 +219,8 @@ class MagnetarOffloaderTest {
         assertTrue(store.maxPartsInFlight.get() <= 2, "at most the budget's two parts uploading, saw "
                 + store.maxPartsInFlight.get());
         assertEquals(2, store.completed.sum());
-        assertReadsBack(offloader.readOffloaded(21, ua, Map.of()).get(), a, 0, 399);
-        assertReadsBack(offloader.readOffloaded(22, ub, Map.of()).get(), b, 0, 399);
+        assertReadsBack(offloader.readOffloaded(21, ua, offloader.getOffloadDriverMetadata()).get(), a, 0, 399);
+        assertReadsBack(offloader.readOffloaded(22, ub, offloader.getOffloadDriverMetadata()).get(), b, 0, 399);
     }
 
     @Test
@@ -230,7 +231,7 @@ class MagnetarOffloaderTest {
         UUID uid = UUID.randomUUID();
         offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
         assertEquals(1, store.maxPartsInFlight.get());
-        assertReadsBack(offloader.readOffloaded(23, uid, Map.of()).get(), ledger, 0, 399);
+        assertReadsBack(offloader.readOffloaded(23, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 399);
     }
 
     @Test
@@ -243,7 +244,7 @@ class MagnetarOffloaderTest {
         for (int r = 0; r < 4; r++) {
             readers.add(CompletableFuture.runAsync(() -> {
                 try {
-                    ReadHandle h = offloader.readOffloaded(31, uid, Map.of()).get(30, TimeUnit.SECONDS);
+                    ReadHandle h = offloader.readOffloaded(31, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
                     for (long first = 0; first < 200; first += 25) {
                         assertReadsBack(h, ledger, first, first + 24);
                     }
@@ -266,6 +267,32 @@ class MagnetarOffloaderTest {
         assertTrue(store.objects.isEmpty());
         // deleting again (Pulsar retries clean-ups) is not an error
         offloader.deleteOffloaded(41, uid, Map.of()).get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void readsAndDeletesLedgersPulsarsJcloudOffloaderWrote() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = FakeLedger.random(51, 300, 100, 3000, 12);
+        UUID uid = UUID.randomUUID();
+        JcloudFormat jcloud = JcloudFormat.write(ledger.entries, 64 * 1024);
+        store.objects.put(uid + "-ledger-51", jcloud.data);
+        store.objects.put(uid + "-ledger-51-index", jcloud.index);
+        // the driver metadata jcloud recorded in the ledger's offload context
+        Map<String, String> jcloudMeta = Map.of("provider", "aws-s3", "bucket", "test-bucket", "region", "us-east-1",
+                "ManagedLedgerName", "public/default/persistent/t");
+
+        ReadHandle handle = offloader.readOffloaded(51, uid, jcloudMeta).get(30, TimeUnit.SECONDS);
+        assertEquals(299, handle.getLastAddConfirmed());
+        assertEquals(ledger.getLength(), handle.getLength());
+        assertTrue(handle.getLedgerMetadata().isClosed());
+        assertReadsBack(handle, ledger, 0, 299);
+        assertReadsBack(handle, ledger, 150, 160);
+        ExecutionException outside = assertThrows(ExecutionException.class, () -> handle.readAsync(0, 300).get());
+        assertInstanceOf(BKException.BKIncorrectParameterException.class, outside.getCause());
+
+        offloader.deleteOffloaded(51, uid, jcloudMeta).get(30, TimeUnit.SECONDS);
+        assertFalse(store.objects.containsKey(uid + "-ledger-51"));
+        assertFalse(store.objects.containsKey(uid + "-ledger-51-index"));
     }
 
     @Test
