@@ -90,6 +90,8 @@ class TieredOffloadIT {
                 .conf("managedLedgerMaxEntriesPerLedger", Integer.toString(ENTRIES_PER_LEDGER))
                 .conf("managedLedgerMinLedgerRolloverTimeMinutes", "0")
                 .conf("retentionCheckIntervalInSeconds", "2")
+                // trimming follows the persisted mark-delete position, flushed every 60 s by default
+                .conf("managedLedgerCursorPositionFlushSeconds", "1")
                 .build();
         // Pulsar's jcloud offloader beside Magnetar's, where Pulsar's offloader distribution puts it
         Path jcloud = Paths.get(System.getProperty("magnetar.jcloud.nar",
@@ -202,6 +204,28 @@ class TieredOffloadIT {
             // a fresh broker-side view: no cached read handles or entries
             admin.topics().unload(TOPIC);
             double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_bytes_total");
+            // several readers of the same offloaded ledgers at once, each gets everything
+            List<CompletableFuture<Integer>> readers = new ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                readers.add(CompletableFuture.supplyAsync(() -> {
+                    try (org.apache.pulsar.client.api.Reader<byte[]> reader = client.newReader(Schema.BYTES)
+                            .topic(TOPIC).startMessageId(MessageId.earliest).create()) {
+                        int n = 0;
+                        while (n < MESSAGES) {
+                            Message<byte[]> m = reader.readNext(30, TimeUnit.SECONDS);
+                            assertNotNull(m, "reader got message " + n);
+                            assertArrayEquals(payloads.get(n), m.getValue(), "reader's payload " + n);
+                            n++;
+                        }
+                        return n;
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                }));
+            }
+            for (CompletableFuture<Integer> r : readers) {
+                assertEquals(MESSAGES, r.get(90, TimeUnit.SECONDS));
+            }
             try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(TOPIC).subscriptionName("sub")
                     .subscribe()) {
                 for (int i = 0; i < MESSAGES; i++) {
@@ -220,6 +244,14 @@ class TieredOffloadIT {
                     "an index GET and ranged GETs per ledger");
             assertEquals(0.0, Metrics.value(end, "magnetar_offload_errors_total", "operation=\"read\"").orElse(-1));
             assertEquals(0.0, Metrics.value(end, "magnetar_offload_errors_total", "operation=\"offload\"").orElse(-1));
+
+            // everything acknowledged, no retention: trimming drops the ledgers and deletes their objects through us
+            admin.topics().trimTopic(TOPIC);
+            Await.until("offloaded objects of " + offloaded + " deleted", WAIT, () -> s3.list(BUCKET, "magnetar/").toString(),
+                    () -> s3.list(BUCKET, "magnetar/").stream().noneMatch(k -> offloaded.stream()
+                            .anyMatch(id -> k.contains("-ledger-" + id + "."))));
+            assertEquals(0.0, Metrics.value(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_errors_total",
+                    "operation=\"delete\"").orElse(-1));
         }
     }
 
