@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs Magnetar into an Apache Pulsar installation:
-#   plugins/*.nar          -> PULSAR_HOME/plugins/
+#   plugins/*.nar          -> PULSAR_HOME/plugins/ (the offloader NAR to PULSAR_HOME/offloaders/)
 #   lib/*.jar              -> PULSAR_HOME/lib/   (extension points Pulsar loads only from its classpath)
 #   conf/magnetar.conf     -> appended to PULSAR_HOME/conf/broker.conf and conf/standalone.conf
+#   -Dpulsar.extra.offload.drivers=magnetar-s3 -> PULSAR_HOME/conf/pulsar_env.sh and conf/pulsar_tools_env.sh
 # Idempotent: a second run leaves the installation exactly as the first did. Re-running a newer
 # Magnetar replaces the older files and the older conf block.
 set -euo pipefail
@@ -35,7 +36,17 @@ compgen -G "$here/plugins/*.nar" > /dev/null || fail "no NARs in $here/plugins: 
 
 mkdir -p "$target/plugins"
 rm -f "$target"/plugins/magnetar-*.nar "$target"/lib/magnetar-*.jar
-cp -p "$here"/plugins/*.nar "$target/plugins/"
+# The offloader NAR goes to offloaders/, Pulsar's default offloadersDirectory: offload policies set per namespace
+# or topic (admin CLI/REST) always carry offloadersDirectory=./offloaders, which wins over broker.conf, and one
+# directory means one loaded factory (one memory budget, one set of metrics) for the broker and every namespace.
+mkdir -p "$target/offloaders"
+rm -f "$target"/offloaders/magnetar-*.nar
+for nar in "$here"/plugins/*.nar; do
+  case "$(basename "$nar")" in
+    magnetar-tiered-offload-*) cp -p "$nar" "$target/offloaders/" ;;
+    *) cp -p "$nar" "$target/plugins/" ;;
+  esac
+done
 cp -p "$here"/lib/*.jar "$target/lib/"
 
 block="$here/conf/magnetar.conf"
@@ -50,8 +61,36 @@ for conf in "$target/conf/broker.conf" "$target/conf/standalone.conf"; do
   mv "$tmp" "$conf"
 done
 
+# The offload driver name magnetar-s3 must be in -Dpulsar.extra.offload.drivers for the broker and the admin CLI
+# to accept it (Pulsar validates driver names against a list fixed at JVM start). bin/pulsar sources
+# conf/pulsar_env.sh; bin/pulsar-admin and the other tools source conf/pulsar_tools_env.sh.
+env_block() {
+  cat <<'BLOCK'
+# BEGIN magnetar
+# Added by Magnetar's install.sh: lets the broker and the admin CLI accept the offload driver magnetar-s3.
+case "${PULSAR_EXTRA_OPTS:-}" in
+  *-Dpulsar.extra.offload.drivers=*magnetar-s3*) ;;
+  *-Dpulsar.extra.offload.drivers=*)
+    PULSAR_EXTRA_OPTS="${PULSAR_EXTRA_OPTS/-Dpulsar.extra.offload.drivers=/-Dpulsar.extra.offload.drivers=magnetar-s3,}" ;;
+  *) PULSAR_EXTRA_OPTS="${PULSAR_EXTRA_OPTS:-} -Dpulsar.extra.offload.drivers=magnetar-s3" ;;
+esac
+# END magnetar
+BLOCK
+}
+for envfile in "$target/conf/pulsar_env.sh" "$target/conf/pulsar_tools_env.sh"; do
+  [ -f "$envfile" ] || continue
+  tmp="$(mktemp "$envfile.XXXXXX")"
+  awk '/^# BEGIN magnetar$/ {skip=1} !skip {print} /^# END magnetar$/ {skip=0}' "$envfile" > "$tmp"
+  if [ -s "$tmp" ] && [ -n "$(tail -c1 "$tmp")" ]; then echo >> "$tmp"; fi
+  env_block >> "$tmp"
+  chmod --reference="$envfile" "$tmp" 2>/dev/null || true
+  mv "$tmp" "$envfile"
+done
+
 echo "Magnetar installed into $target"
 echo "  plugins: $(cd "$target/plugins" && ls magnetar-*.nar | tr '\n' ' ')"
+echo "  offloaders: $(cd "$target/offloaders" && ls magnetar-*.nar | tr '\n' ' ')"
 echo "  lib:     $(cd "$target/lib" && ls magnetar-*.jar | tr '\n' ' ')"
-echo "  conf:    Magnetar block in conf/broker.conf and conf/standalone.conf"
+echo "  conf:    Magnetar block in conf/broker.conf and conf/standalone.conf;"
+echo "           offload driver magnetar-s3 registered in conf/pulsar_env.sh and conf/pulsar_tools_env.sh"
 echo "Restart the brokers, then switch features on per tenant: bin/magnetar features set TENANT delay=on"

@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 
 /** A NAR must bundle only what the broker lacks: a second copy of a broker library is a class-loading hazard. */
@@ -40,14 +42,57 @@ class NarContentsTest {
                     }
                     String jar = name.substring(name.lastIndexOf('/') + 1);
                     String artifactId = jar.replaceFirst("-\\d[^-]*(-[A-Za-z0-9.]+)*\\.jar$", "");
-                    // runtime jars are named groupId-artifactId-version.jar
-                    Pattern inRuntime = Pattern.compile(".*[.-]" + Pattern.quote(artifactId) + "-\\d.*\\.jar");
+                    // runtime jars are named groupId-artifactId-version.jar; with the bundled jar's own Maven
+                    // coordinates the match is exact (the AWS SDK's "utils" or "annotations" are not the broker's)
+                    String groupId = mavenGroupId(zip, e, artifactId);
+                    Pattern inRuntime = groupId != null
+                            ? Pattern.compile(Pattern.quote(groupId + "-" + artifactId) + "-\\d.*\\.jar")
+                            : Pattern.compile(".*[.-]" + Pattern.quote(artifactId) + "-\\d.*\\.jar");
                     runtimeLib.stream().filter(l -> inRuntime.matcher(l).matches())
                             .forEach(l -> clashes.add(nar.getFileName() + " bundles " + jar + ", broker has lib/" + l));
                 }
             }
         }
         assertEquals(List.of(), clashes);
+    }
+
+    /** The groupId in a bundled jar's {@code META-INF/maven/<g>/<artifactId>/pom.properties}, or null. */
+    private static String mavenGroupId(ZipFile nar, ZipEntry jar, String artifactId) throws IOException {
+        try (ZipInputStream in = new ZipInputStream(nar.getInputStream(jar))) {
+            for (ZipEntry inner; (inner = in.getNextEntry()) != null; ) {
+                String n = inner.getName();
+                if (n.startsWith("META-INF/maven/") && n.endsWith("/" + artifactId + "/pom.properties")) {
+                    Properties props = new Properties();
+                    props.load(in);
+                    return props.getProperty("groupId");
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void offloaderNarCarriesItsDescriptorAndNoNetty() throws IOException {
+        Path plugins = PulsarRuntime.magnetarPackage().resolve("plugins");
+        Path nar;
+        try (var files = Files.list(plugins)) {
+            nar = files.filter(p -> p.getFileName().toString().startsWith("magnetar-tiered-offload-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no tiered-offload NAR in " + plugins));
+        }
+        try (ZipFile zip = new ZipFile(nar.toFile())) {
+            String descriptor = new String(zip.getInputStream(
+                    zip.getEntry("META-INF/services/pulsar-offloader.yaml")).readAllBytes());
+            assertTrue(descriptor.contains("name: magnetar-s3"), descriptor);
+            assertTrue(descriptor.contains("offloaderFactoryClass: io.magnetar.offload.pulsar.MagnetarOffloaderFactory"));
+            assertTrue(zip.getEntry("io/magnetar/offload/pulsar/MagnetarOffloaderFactory.class") != null);
+            List<String> bundled = zip.stream().map(ZipEntry::getName)
+                    .filter(n -> n.startsWith("META-INF/bundled-dependencies/")).toList();
+            assertTrue(bundled.stream().anyMatch(n -> n.contains("/s3-2.")), "bundles the AWS SDK's s3: " + bundled);
+            assertTrue(bundled.stream().anyMatch(n -> n.contains("/url-connection-client-")), bundled.toString());
+            assertTrue(bundled.stream().noneMatch(n -> n.contains("netty") || n.contains("apache-client")
+                    || n.contains("httpclient")), "no Netty or Apache HTTP client: " + bundled);
+        }
+        assertTrue(Files.size(nar) < 20L * 1024 * 1024, "NAR is " + Files.size(nar) + " bytes");
     }
 
     @Test

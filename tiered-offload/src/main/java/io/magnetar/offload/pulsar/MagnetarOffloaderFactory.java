@@ -1,0 +1,118 @@
+package io.magnetar.offload.pulsar;
+
+import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.MemoryBudget;
+import io.magnetar.offload.s3.AwsObjectStore;
+import io.magnetar.offload.s3.ObjectStore;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.bookkeeper.common.util.OrderedScheduler;
+import org.apache.bookkeeper.mledger.LedgerOffloaderFactory;
+import org.apache.bookkeeper.mledger.LedgerOffloaderStats;
+import org.apache.pulsar.common.policies.data.OffloadPoliciesImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Pulsar's entry point (named in {@code META-INF/services/pulsar-offloader.yaml}): driver {@code magnetar-s3}.
+ * Pulsar keeps one factory per NAR and calls {@code create} for the broker default and for every namespace whose
+ * offload policies change. The factory owns what must be shared broker-wide: S3 clients (one per store and
+ * credentials), the offload and I/O threads, the upload memory budget and the metrics.
+ */
+public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<MagnetarOffloader> {
+    private static final Logger log = LoggerFactory.getLogger(MagnetarOffloaderFactory.class);
+    private static final String CLUSTER_KEY = "pulsarClusterName".toLowerCase();
+
+    private final Map<String, S3Client> clients = new ConcurrentHashMap<>();
+    private ExecutorService offloadThreads;
+    private ExecutorService io;
+    private MemoryBudget budget;
+    private OffloadMetrics metrics;
+    private Map<String, String> brokerExtra;
+
+    @Override
+    public boolean isDriverSupported(String driverName) {
+        return OffloadConfig.DRIVER_NAME.equalsIgnoreCase(driverName);
+    }
+
+    @Override
+    public MagnetarOffloader create(OffloadPoliciesImpl policies, Map<String, String> userMetadata,
+                                    OrderedScheduler scheduler) throws IOException {
+        return create(policies, userMetadata, scheduler, null);
+    }
+
+    @Override
+    public synchronized MagnetarOffloader create(OffloadPoliciesImpl policies, Map<String, String> userMetadata,
+                                                 OrderedScheduler scheduler, LedgerOffloaderStats stats)
+            throws IOException {
+        if (brokerExtra == null) {
+            // The first policies are the broker default's (created at start): their extra configuration is the
+            // only place broker.conf's managedLedgerOffloadExtraConfig* keys reach us.
+            Map<String, String> extra = policies.getManagedLedgerExtraConfigurations();
+            brokerExtra = extra == null ? Map.of() : Map.copyOf(extra);
+        }
+        OffloadConfig config;
+        try {
+            config = OffloadConfig.from(policies, brokerExtra, System::getenv);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("offload driver " + OffloadConfig.DRIVER_NAME + ": " + e.getMessage(), e);
+        }
+        if (metrics == null) {
+            // The first configuration (the broker default, created at start) sizes the shared resources.
+            metrics = OffloadMetrics.bound(userMetadata == null ? "" : userMetadata.getOrDefault(CLUSTER_KEY, ""));
+            io = Executors.newFixedThreadPool(config.ioThreads(), threads("magnetar-offload-io"));
+            offloadThreads = Executors.newFixedThreadPool(Math.max(2, config.ioThreads() / 2),
+                    threads("magnetar-offload-ledger"));
+            budget = new MemoryBudget(config.uploadMemoryBytes());
+            log.info("Magnetar offloader: {} I/O threads, upload memory budget {} bytes", config.ioThreads(),
+                    config.uploadMemoryBytes());
+        }
+        if (config.partSizeBytes() > budget.capacityBytes()) {
+            throw new IOException("offload driver " + OffloadConfig.DRIVER_NAME + ": " + OffloadConfig.EXTRA
+                    + OffloadConfig.PART_SIZE + " (" + config.partSizeBytes() + ") exceeds the broker's upload memory"
+                    + " budget (" + budget.capacityBytes() + ")");
+        }
+        S3Client client = clients.computeIfAbsent(config.clientKey(), k -> AwsObjectStore.newClient(config));
+        log.info("Magnetar offloader created: {}", config);
+        Map<String, ObjectStore> stores = new ConcurrentHashMap<>();
+        return new MagnetarOffloader(policies, config,
+                bucket -> stores.computeIfAbsent(bucket, b -> AwsObjectStore.on(client, b)),
+                budget, offloadThreads, io, metrics);
+    }
+
+    private static ThreadFactory threads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            t.setContextClassLoader(MagnetarOffloaderFactory.class.getClassLoader());
+            return t;
+        };
+    }
+
+    @Override
+    public synchronized void close() {
+        if (offloadThreads != null) {
+            offloadThreads.shutdownNow();
+            io.shutdown();
+            try {
+                io.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            io.shutdownNow();
+        }
+        clients.values().forEach(S3Client::close);
+        clients.clear();
+        if (metrics != null) {
+            metrics.close();
+        }
+    }
+}

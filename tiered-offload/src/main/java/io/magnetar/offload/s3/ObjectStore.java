@@ -1,0 +1,38 @@
+package io.magnetar.offload.s3;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The few object-store operations the offloader needs, blocking, on one bucket. Keeping the SDK behind this
+ * narrow interface keeps the offload and read logic testable without a store.
+ */
+public interface ObjectStore {
+
+    /** Writes a whole object in one request. */
+    void put(String key, byte[] data, int length) throws IOException;
+
+    /** Starts a multipart upload; returns its upload id. */
+    String createMultipartUpload(String key) throws IOException;
+
+    /** Uploads part {@code partNumber} (1-based); returns its ETag. */
+    String uploadPart(String key, String uploadId, int partNumber, byte[] data, int length) throws IOException;
+
+    /** Completes the upload from the parts' ETags, in part order (index 0 = part 1). */
+    void completeMultipartUpload(String key, String uploadId, List<String> etags) throws IOException;
+
+    /** Abandons an upload and its parts; best effort. */
+    void abortMultipartUpload(String key, String uploadId) throws IOException;
+
+    /** The whole object; {@link java.io.FileNotFoundException} when there is none. */
+    byte[] get(String key) throws IOException;
+
+    /** Bytes {@code [start, end)} of the object; fails unless exactly that many bytes come back. */
+    byte[] getRange(String key, long start, long end) throws IOException;
+
+    /** Deletes the objects; missing ones are not an error. */
+    void delete(List<String> keys) throws IOException;
+
+    /** The bucket this store writes to. */
+    String bucket();
+}

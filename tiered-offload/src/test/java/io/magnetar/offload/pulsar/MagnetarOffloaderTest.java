@@ -1,0 +1,305 @@
+package io.magnetar.offload.pulsar;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.JcloudFormat;
+import io.magnetar.offload.format.MemoryBudget;
+import io.magnetar.offload.format.ObjectNames;
+import java.io.FileNotFoundException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.bookkeeper.client.BKException;
+import org.apache.bookkeeper.client.api.LedgerEntries;
+import org.apache.bookkeeper.client.api.LedgerEntry;
+import org.apache.bookkeeper.client.api.ReadHandle;
+import org.apache.pulsar.common.policies.data.OffloadPoliciesImpl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The offload and read paths against an in-memory store with S3's multipart rules and BookKeeper's read API. */
+class MagnetarOffloaderTest {
+    private static final int MIB = 1024 * 1024;
+    private static final Map<String, String> TOPIC = Map.of("ManagedLedgerName", "public/default/persistent/t");
+
+    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private final ExecutorService ledgerThreads = Executors.newFixedThreadPool(2);
+    private final ExecutorService io = Executors.newFixedThreadPool(8);
+    private final OffloadMetrics metrics = new OffloadMetrics("test");
+    private OffloadPoliciesImpl policies;
+    private MemoryBudget budget;
+
+    @AfterEach
+    void stop() {
+        ledgerThreads.shutdownNow();
+        io.shutdownNow();
+    }
+
+    private MagnetarOffloader offloader(long memory, int concurrency, long readChunk) {
+        Properties p = new Properties();
+        p.setProperty("managedLedgerOffloadDriver", OffloadConfig.DRIVER_NAME);
+        p.setProperty("managedLedgerOffloadBucket", "test-bucket");
+        p.setProperty("managedLedgerOffloadServiceEndpoint", "http://127.0.0.1:1");
+        p.setProperty("managedLedgerOffloadExtraConfigPartSizeBytes", Integer.toString(5 * MIB));
+        p.setProperty("managedLedgerOffloadExtraConfigUploadConcurrency", Integer.toString(concurrency));
+        p.setProperty("managedLedgerOffloadExtraConfigUploadMemoryBytes", Long.toString(memory));
+        p.setProperty("managedLedgerOffloadExtraConfigReadChunkBytes", Long.toString(readChunk));
+        policies = OffloadPoliciesImpl.create(p);
+        OffloadConfig config = OffloadConfig.from(policies, k -> null);
+        budget = new MemoryBudget(config.uploadMemoryBytes());
+        return new MagnetarOffloader(policies, config, b -> store, budget, ledgerThreads, io, metrics);
+    }
+
+    private MagnetarOffloader offloader() {
+        return offloader(64L * MIB, 4, 256 * 1024);
+    }
+
+    private static void assertReadsBack(ReadHandle handle, FakeLedger ledger, long first, long last) throws Exception {
+        try (LedgerEntries entries = handle.readAsync(first, last).get(30, TimeUnit.SECONDS)) {
+            long expected = first;
+            for (LedgerEntry e : entries) {
+                assertEquals(expected, e.getEntryId());
+                assertEquals(ledger.id, e.getLedgerId());
+                assertArrayEquals(ledger.entries.get((int) expected), e.getEntryBytes(), "entry " + expected);
+                expected++;
+            }
+            assertEquals(last + 1, expected, "entries " + first + ".." + last + " all returned");
+        }
+    }
+
+    @Test
+    void aMultipartLedgerReadsBackByteExact() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = FakeLedger.random(17, 300, 20_000, 80_000, 1);
+        long total = ledger.getLength();
+        assertTrue(total > 2 * 5 * MIB, "spans at least three 5 MiB parts");
+        UUID uid = UUID.randomUUID();
+
+        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+
+        assertEquals(1, store.completed.sum(), "one multipart upload completed");
+        assertEquals(total, store.objects.get(ObjectNames.dataKey("", uid, 17)).length);
+        assertTrue(store.objects.containsKey(ObjectNames.indexKey("", uid, 17)));
+        assertTrue(store.uploads.isEmpty(), "no upload left open");
+        assertEquals(budget.capacityBytes(), budget.availableBytes(), "every buffer returned to the budget");
+
+        ReadHandle handle = offloader.readOffloaded(17, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        assertEquals(299, handle.getLastAddConfirmed());
+        assertEquals(total, handle.getLength());
+        assertEquals(299, handle.getLedgerMetadata().getLastEntryId());
+        assertTrue(handle.isClosed());
+        assertReadsBack(handle, ledger, 0, 299);
+        assertReadsBack(handle, ledger, 0, 0);
+        assertReadsBack(handle, ledger, 299, 299);
+        assertReadsBack(handle, ledger, 123, 177);
+
+        String text = metrics.text();
+        assertTrue(text.contains("magnetar_offload_offloaded_ledgers_total{cluster=\"test\"} 1"), text);
+        assertTrue(text.contains("magnetar_offload_offloaded_bytes_total{cluster=\"test\"} " + total), text);
+        assertTrue(metrics.readBytes.sum() >= total, "read bytes counted");
+        assertEquals(0, metrics.offloadErrors.sum());
+    }
+
+    @Test
+    void aReadIsExactRangedGetsOfWholeEntries() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = FakeLedger.random(3, 100, 1000, 1000, 2);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        ReadHandle handle = offloader.readOffloaded(3, uid, Map.of()).get(30, TimeUnit.SECONDS);
+
+        long before = store.rangeGets.sum();
+        long bytesBefore = metrics.readBytes.sum();
+        assertReadsBack(handle, ledger, 10, 19);
+        assertEquals(1, store.rangeGets.sum() - before, "10 KB fit one 256 KiB chunk: one GET");
+        assertEquals(10_000, metrics.readBytes.sum() - bytesBefore, "exactly the entries' bytes were fetched");
+    }
+
+    @Test
+    void aSmallLedgerIsOneObjectWithoutMultipart() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = FakeLedger.random(5, 10, 10, 500, 3);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        assertEquals(0, store.completed.sum());
+        assertTrue(store.uploads.isEmpty());
+        assertReadsBack(offloader.readOffloaded(5, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 9);
+    }
+
+    @Test
+    void anEmptyLedgerOffloadsAndRefusesReads() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = new FakeLedger(8, List.of());
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        ReadHandle handle = offloader.readOffloaded(8, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        assertEquals(-1, handle.getLastAddConfirmed());
+        assertEquals(0, handle.getLength());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> handle.readAsync(0, 0).get());
+        assertInstanceOf(BKException.BKIncorrectParameterException.class, e.getCause());
+    }
+
+    @Test
+    void readsOutsideTheLedgerAreRefused() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = FakeLedger.random(9, 20, 10, 20, 4);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        ReadHandle handle = offloader.readOffloaded(9, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        for (long[] r : new long[][] {{0, 20}, {-1, 3}, {5, 4}}) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> handle.readAsync(r[0], r[1]).get());
+            assertInstanceOf(BKException.BKIncorrectParameterException.class, e.getCause());
+        }
+    }
+
+    @Test
+    void aCorruptedByteFailsTheReadOfItsEntryOnly() throws Exception {
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024);
+        FakeLedger ledger = FakeLedger.random(11, 50, 20_000, 20_000, 5);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        store.objects.get(ObjectNames.dataKey("", uid, 11))[30 * 20_000 + 7] ^= 1;
+        ReadHandle handle = offloader.readOffloaded(11, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+
+        ExecutionException e = assertThrows(ExecutionException.class, () -> handle.readAsync(0, 49).get());
+        assertTrue(e.getCause().getMessage().contains("entry 30 of ledger 11"), e.getCause().getMessage());
+        assertReadsBack(handle, ledger, 0, 29);
+        assertReadsBack(handle, ledger, 31, 49);
+        assertTrue(metrics.readErrors.sum() >= 1);
+    }
+
+    @Test
+    void aFailedPartAbortsTheUploadAndLeavesNoIndex() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        store.failPart = 2;
+        FakeLedger ledger = FakeLedger.random(13, 300, 20_000, 80_000, 6);
+        UUID uid = UUID.randomUUID();
+
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("injected failure of part 2"), e.getCause().getMessage());
+        assertEquals(1, store.aborted.sum(), "multipart upload aborted");
+        assertTrue(store.uploads.isEmpty());
+        assertFalse(store.objects.containsKey(ObjectNames.indexKey("", uid, 13)), "no index: never readable");
+        assertFalse(store.objects.containsKey(ObjectNames.dataKey("", uid, 13)));
+        assertEquals(budget.capacityBytes(), budget.availableBytes(), "every buffer returned to the budget");
+        assertEquals(1, metrics.offloadErrors.sum());
+        ExecutionException read = assertThrows(ExecutionException.class,
+                () -> offloader.readOffloaded(13, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS));
+        assertInstanceOf(FileNotFoundException.class, read.getCause().getCause());
+    }
+
+    @Test
+    void theMemoryBudgetBoundsPartsInFlightAcrossLedgers() throws Exception {
+        // Budget for two 5 MiB parts, four uploads allowed per ledger, two ledgers at once.
+        MagnetarOffloader offloader = offloader(10L * MIB, 4, 256 * 1024);
+        store.partDelayMillis = 20;
+        FakeLedger a = FakeLedger.random(21, 400, 20_000, 80_000, 7);
+        FakeLedger b = FakeLedger.random(22, 400, 20_000, 80_000, 8);
+        UUID ua = UUID.randomUUID();
+        UUID ub = UUID.randomUUID();
+        CompletableFuture<Void> fa = offloader.offload(a, ua, TOPIC);
+        CompletableFuture<Void> fb = offloader.offload(b, ub, TOPIC);
+        CompletableFuture.allOf(fa, fb).get(120, TimeUnit.SECONDS);
+
+        assertTrue(store.maxPartsInFlight.get() <= 2, "at most the budget's two parts uploading, saw "
+                + store.maxPartsInFlight.get());
+        assertEquals(2, store.completed.sum());
+        assertReadsBack(offloader.readOffloaded(21, ua, offloader.getOffloadDriverMetadata()).get(), a, 0, 399);
+        assertReadsBack(offloader.readOffloaded(22, ub, offloader.getOffloadDriverMetadata()).get(), b, 0, 399);
+    }
+
+    @Test
+    void perLedgerConcurrencyIsBounded() throws Exception {
+        MagnetarOffloader offloader = offloader(64L * MIB, 1, 256 * 1024);
+        store.partDelayMillis = 10;
+        FakeLedger ledger = FakeLedger.random(23, 400, 20_000, 80_000, 9);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        assertEquals(1, store.maxPartsInFlight.get());
+        assertReadsBack(offloader.readOffloaded(23, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 399);
+    }
+
+    @Test
+    void severalReadersOfOneLedgerEachGetEverything() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = FakeLedger.random(31, 200, 5000, 30_000, 10);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        List<CompletableFuture<Void>> readers = new ArrayList<>();
+        for (int r = 0; r < 4; r++) {
+            readers.add(CompletableFuture.runAsync(() -> {
+                try {
+                    ReadHandle h = offloader.readOffloaded(31, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+                    for (long first = 0; first < 200; first += 25) {
+                        assertReadsBack(h, ledger, first, first + 24);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        CompletableFuture.allOf(readers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void deleteRemovesIndexAndData() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = FakeLedger.random(41, 5, 10, 10, 11);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        assertEquals(2, store.objects.size());
+        offloader.deleteOffloaded(41, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        assertTrue(store.objects.isEmpty());
+        // deleting again (Pulsar retries clean-ups) is not an error
+        offloader.deleteOffloaded(41, uid, Map.of()).get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void readsAndDeletesLedgersPulsarsJcloudOffloaderWrote() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        FakeLedger ledger = FakeLedger.random(51, 300, 100, 3000, 12);
+        UUID uid = UUID.randomUUID();
+        JcloudFormat jcloud = JcloudFormat.write(ledger.entries, 64 * 1024);
+        store.objects.put(uid + "-ledger-51", jcloud.data);
+        store.objects.put(uid + "-ledger-51-index", jcloud.index);
+        // the driver metadata jcloud recorded in the ledger's offload context
+        Map<String, String> jcloudMeta = Map.of("provider", "aws-s3", "bucket", "test-bucket", "region", "us-east-1",
+                "ManagedLedgerName", "public/default/persistent/t");
+
+        ReadHandle handle = offloader.readOffloaded(51, uid, jcloudMeta).get(30, TimeUnit.SECONDS);
+        assertEquals(299, handle.getLastAddConfirmed());
+        assertEquals(ledger.getLength(), handle.getLength());
+        assertTrue(handle.getLedgerMetadata().isClosed());
+        assertReadsBack(handle, ledger, 0, 299);
+        assertReadsBack(handle, ledger, 150, 160);
+        ExecutionException outside = assertThrows(ExecutionException.class, () -> handle.readAsync(0, 300).get());
+        assertInstanceOf(BKException.BKIncorrectParameterException.class, outside.getCause());
+
+        offloader.deleteOffloaded(51, uid, jcloudMeta).get(30, TimeUnit.SECONDS);
+        assertFalse(store.objects.containsKey(uid + "-ledger-51"));
+        assertFalse(store.objects.containsKey(uid + "-ledger-51-index"));
+    }
+
+    @Test
+    void reportsItsDriverAndTheExactPoliciesObjectItWasGiven() {
+        MagnetarOffloader offloader = offloader();
+        assertEquals("magnetar-s3", offloader.getOffloadDriverName());
+        assertSame(policies, offloader.getOffloadPolicies());
+        assertEquals("test-bucket", offloader.getOffloadDriverMetadata().get("bucket"));
+    }
+}
