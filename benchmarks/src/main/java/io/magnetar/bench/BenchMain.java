@@ -9,37 +9,14 @@ public final class BenchMain {
     private static final Map<String, Benchmark> BENCHMARKS = new LinkedHashMap<>();
 
     static {
-        for (Benchmark b : List.<Benchmark>of(new OverheadBenchmark(), new Benchmark() {
-            @Override
-            public String name() {
-                return "shedding";
-            }
-
-            @Override
-            public String description() {
-                return "load-shedding simulator: Magnetar's strategy vs Pulsar 4.0.7's shedders on the same traces";
-            }
-
-            @Override
-            public void run(boolean quick, java.io.PrintStream out) throws Exception {
-                io.magnetar.bench.shedding.SheddingBenchmark.run(quick, out);
-            }
-        }, new Benchmark() {
-            @Override
-            public String name() {
-                return "delayed";
-            }
-
-            @Override
-            public String description() {
-                return "delayed delivery, in-process: Magnetar's tracker vs Pulsar 4.0.7's InMemory, Bucket trackers";
-            }
-
-            @Override
-            public void run(boolean quick, java.io.PrintStream out) throws Exception {
-                io.magnetar.bench.delayed.DelayedBenchmark.run(quick, out);
-            }
-        })) {
+        for (Benchmark b : List.of(
+                new OverheadBenchmark(),
+                Benchmark.of("shedding", "load-shedding simulator: Magnetar's strategy vs Pulsar 4.0.7's shedders on "
+                        + "the same traces", io.magnetar.bench.shedding.SheddingBenchmark::run),
+                Benchmark.of("delayed", "delayed delivery, in-process: Magnetar's tracker vs Pulsar 4.0.7's "
+                        + "InMemory, Bucket trackers", io.magnetar.bench.delayed.DelayedBenchmark::run)
+                // one Benchmark.of(...) line per benchmark
+        )) {
             BENCHMARKS.put(b.name(), b);
         }
     }
