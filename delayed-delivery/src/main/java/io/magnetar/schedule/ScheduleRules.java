@@ -1,5 +1,6 @@
 package io.magnetar.schedule;
 
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -21,6 +22,9 @@ public final class ScheduleRules {
     public static final String TIMER_DELAY_MS = "TIMER_DELAY_MS";
     public static final String TIMER_DELIVER_MS = "TIMER_DELIVER_MS";
     public static final String START_DELIVER_TIME = "__STARTDELIVERTIME";
+    /** Every property that schedules a message. */
+    public static final Set<String> PROPERTIES =
+            Set.of(DELAY, TIMER_DELAY_SEC, TIMER_DELAY_MS, TIMER_DELIVER_MS, START_DELIVER_TIME);
 
     private final DelayLevels levels;
     private final long maxDelayMillis;

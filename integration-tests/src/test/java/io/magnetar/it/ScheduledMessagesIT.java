@@ -183,6 +183,9 @@ class ScheduledMessagesIT {
                         assertEquals("v-" + s.value(), m.getProperty("app"), "properties kept");
                         assertEquals(s.id().toString(), m.getProperty("ORIGIN_MESSAGE_ID"),
                                 "carries the id its producer got");
+                        assertTrue(m.getProperties().keySet().stream().noneMatch(
+                                k -> k.equals("DELAY") || k.startsWith("TIMER_") || k.equals("__STARTDELIVERTIME")),
+                                "scheduling properties are dropped when due, as RocketMQ does: " + m.getProperties());
                     }
                     counts.merge(s.value(), 1, Integer::sum);
                     e.getValue().acknowledge(m);

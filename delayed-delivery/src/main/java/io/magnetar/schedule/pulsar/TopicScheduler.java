@@ -3,6 +3,7 @@ package io.magnetar.schedule.pulsar;
 import io.magnetar.delayed.DelayIndex;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
 import io.magnetar.schedule.ScheduleRecord;
+import io.magnetar.schedule.ScheduleRules;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.pulsar.broker.ServiceConfiguration;
 import org.apache.pulsar.broker.service.Topic.PublishContext;
 import org.apache.pulsar.common.api.proto.CommandSubscribe.InitialPosition;
+import org.apache.pulsar.common.api.proto.KeyValue;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
 import org.apache.pulsar.common.naming.TopicName;
 import org.apache.pulsar.common.protocol.Commands;
@@ -339,6 +341,7 @@ final class TopicScheduler implements DelayIndex.Listener {
         Commands.parseMessageMetadata(duplicate, metadata);
         metadata.clearDeliverAtTime();
         metadata.setPublishTime(System.currentTimeMillis());
+        withoutSchedulingProperties(metadata);
         metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(logPosition.getLedgerId() + ":"
                 + logPosition.getEntryId() + ":" + topicName.getPartitionIndex());
         ByteBuf appended = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, duplicate);
@@ -372,6 +375,23 @@ final class TopicScheduler implements DelayIndex.Listener {
             });
         } finally {
             appended.release();
+        }
+    }
+
+    /**
+     * Drops the scheduling properties, as RocketMQ does when a delayed message comes due: a consumer that forwards
+     * the message, or a replicator that copies it to another cluster, must not schedule it a second time.
+     */
+    private static void withoutSchedulingProperties(MessageMetadata metadata) {
+        List<KeyValue> kept = new ArrayList<>(metadata.getPropertiesCount());
+        for (KeyValue kv : metadata.getPropertiesList()) {
+            if (!ScheduleRules.PROPERTIES.contains(kv.getKey())) {
+                kept.add(new KeyValue().copyFrom(kv));
+            }
+        }
+        metadata.clearProperties();
+        for (KeyValue kv : kept) {
+            metadata.addProperty().copyFrom(kv);
         }
     }
 
