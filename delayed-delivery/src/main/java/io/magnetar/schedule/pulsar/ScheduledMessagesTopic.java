@@ -6,6 +6,7 @@ import io.magnetar.schedule.ScheduleRecord;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
@@ -19,6 +20,7 @@ import org.apache.pulsar.common.allocator.PulsarByteBufAllocator;
 import org.apache.pulsar.common.api.proto.KeyValue;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
 import org.apache.pulsar.common.naming.TopicName;
+import org.apache.pulsar.common.policies.data.Policies;
 import org.apache.pulsar.common.protocol.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +44,12 @@ public class ScheduledMessagesTopic extends PersistentTopic {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private static final OrderedCompletions.Sink<PublishContext> COMPLETE = PublishContext::completed;
 
+    /** Namespace property: a maximum timer delay for the namespace, in seconds, below the cluster's. */
+    static final String NAMESPACE_MAX_DELAY = "magnetar.schedule.maxDelaySeconds";
+
     private final ScheduleRuntime runtime;
     private final String tenant;
+    private volatile long maxDelayMillis;
     private final Map<String, OrderedCompletions<PublishContext>> lines = new ConcurrentHashMap<>();
     private volatile TopicScheduler scheduler;
 
@@ -51,15 +57,50 @@ public class ScheduledMessagesTopic extends PersistentTopic {
         super(topic, ledger, brokerService);
         this.runtime = runtime;
         this.tenant = TopicName.get(topic).getTenant();
+        this.maxDelayMillis = runtime.rules().maxDelayMillis();
     }
 
     @Override
     public CompletableFuture<Void> initialize() {
-        return super.initialize().thenRun(() -> {
-            if (ledger.getProperties().containsKey(SCHEDULE_PROPERTY)) {
-                scheduler(true);
+        return super.initialize()
+                .thenCompose(ignored -> brokerService.getPulsar().getPulsarResources().getNamespaceResources()
+                        .getPoliciesAsync(TopicName.get(topic).getNamespaceObject())
+                        .exceptionally(e -> {
+                            log.warn("[{}] Namespace policies unreadable ({}): the cluster's maximum delay applies",
+                                    topic, e.toString());
+                            return Optional.empty();
+                        }))
+                .thenAccept(policies -> {
+                    policies.ifPresent(this::readMaxDelay);
+                    if (ledger.getProperties().containsKey(SCHEDULE_PROPERTY)) {
+                        scheduler(true);
+                    }
+                });
+    }
+
+    @Override
+    public CompletableFuture<Void> onPoliciesUpdate(Policies data) {
+        readMaxDelay(data);
+        return super.onPoliciesUpdate(data);
+    }
+
+    /** The namespace's maximum delay: its property when valid and below the cluster's, else the cluster's. */
+    private void readMaxDelay(Policies policies) {
+        long cluster = runtime.rules().maxDelayMillis();
+        String value = policies.properties == null ? null : policies.properties.get(NAMESPACE_MAX_DELAY);
+        long limit = cluster;
+        if (value != null) {
+            try {
+                long seconds = Long.parseLong(value.trim());
+                if (seconds > 0 && seconds < cluster / 1000) {
+                    limit = seconds * 1000;
+                }
+            } catch (NumberFormatException e) {
+                log.warn("[{}] Ignoring namespace property {}='{}': not a whole number of seconds", topic,
+                        NAMESPACE_MAX_DELAY, value);
             }
-        });
+        }
+        maxDelayMillis = limit;
     }
 
     @Override
@@ -121,7 +162,8 @@ public class ScheduledMessagesTopic extends PersistentTopic {
                 || metadata.hasNumMessagesInBatch() && metadata.getNumMessagesInBatch() > 1) {
             return ScheduleDecision.UNSCHEDULED;
         }
-        ScheduleDecision decision = runtime.rules().decide(key -> property(metadata, key), System.currentTimeMillis());
+        ScheduleDecision decision = runtime.rules().decide(key -> property(metadata, key), System.currentTimeMillis(),
+                maxDelayMillis);
         if (decision instanceof ScheduleDecision.Hold && metadata.hasNumChunksFromMsg()
                 && metadata.getNumChunksFromMsg() > 1) {
             return new ScheduleDecision.Refuse("chunked messages cannot be scheduled: send them unchunked");
