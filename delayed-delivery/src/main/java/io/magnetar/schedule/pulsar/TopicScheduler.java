@@ -7,6 +7,8 @@ import io.magnetar.schedule.ScheduleRules;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,8 @@ final class TopicScheduler implements DelayIndex.Listener {
     private static final long MAX_SLEEP_MILLIS = 5_000;
     private static final long RETRY_MILLIS = 1_000;
     private static final int BATCH = 100;
+    /** How many of the topic's last entries are checked for appends the log had not yet acknowledged. */
+    private static final int TAIL_CHECKED = 1_000;
 
     private final ScheduledMessagesTopic topic;
     private final ScheduleRuntime runtime;
@@ -60,6 +64,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private long wakeAt = Long.MAX_VALUE;
     private boolean scanPending;
     private volatile boolean closed;
+    private volatile Set<String> recentlyAppended;
 
     TopicScheduler(ScheduledMessagesTopic topic, ScheduleRuntime runtime) {
         this.topic = topic;
@@ -126,13 +131,92 @@ final class TopicScheduler implements DelayIndex.Listener {
             ready.complete(null);
             return;
         }
-        synchronized (this) {
-            scanPending = true;
+        recentAppends().whenComplete((origins, error) -> {
+            if (error != null) {
+                log.warn("[{}] Could not read the topic's tail; a message appended just before a crash may be "
+                        + "appended again", topicName, error);
+            } else if (!origins.isEmpty()) {
+                recentlyAppended = origins;
+            }
+            synchronized (this) {
+                scanPending = true;
+            }
+            index.recover();
+            if (!index.recovering()) {
+                indexChanged();
+            }
+        });
+    }
+
+    /**
+     * The {@code ORIGIN_MESSAGE_ID}s among the topic's last entries, read before anything is appended after a
+     * recovery: a crash between a due message's append and its acknowledgement in the log (a few milliseconds:
+     * acknowledgements are persisted at once) leaves it in the topic and still pending in the log.
+     */
+    private CompletableFuture<Set<String>> recentAppends() {
+        CompletableFuture<Set<String>> result = new CompletableFuture<>();
+        ManagedLedger topicLedger = topic.getManagedLedger();
+        Position last = topicLedger.getLastConfirmedEntry();
+        Position start = last;
+        for (int i = 0; i < TAIL_CHECKED; i++) {
+            Position previous = topicLedger.getPreviousPosition(start);
+            if (previous == null || previous.equals(start)) {
+                break;
+            }
+            start = previous;
         }
-        index.recover();
-        if (!index.recovering()) {
-            indexChanged();
+        ManagedCursor reader;
+        try {
+            reader = topicLedger.newNonDurableCursor(start);
+        } catch (ManagedLedgerException e) {
+            return CompletableFuture.failedFuture(e);
         }
+        Set<String> origins = ConcurrentHashMap.newKeySet();
+        readTail(topicLedger, reader, last, origins, result);
+        return result;
+    }
+
+    private void readTail(ManagedLedger topicLedger, ManagedCursor reader, Position last, Set<String> origins,
+                          CompletableFuture<Set<String>> result) {
+        if (!reader.hasMoreEntries() || reader.getReadPosition().compareTo(last) > 0) {
+            topicLedger.asyncDeleteCursor(reader.getName(), new AsyncCallbacks.DeleteCursorCallback() {
+                @Override
+                public void deleteCursorComplete(Object ctx) {
+                }
+
+                @Override
+                public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
+                }
+            }, null);
+            result.complete(origins);
+            return;
+        }
+        reader.asyncReadEntries(BATCH, new AsyncCallbacks.ReadEntriesCallback() {
+            @Override
+            public void readEntriesComplete(List<Entry> entries, Object ctx) {
+                for (Entry entry : entries) {
+                    try {
+                        MessageMetadata metadata = Commands.peekMessageMetadata(entry.getDataBuffer(),
+                                topicName.toString(), -1);
+                        if (metadata != null) {
+                            for (KeyValue kv : metadata.getPropertiesList()) {
+                                if (kv.getKey().equals(ORIGIN_MESSAGE_ID)) {
+                                    origins.add(kv.getValue());
+                                }
+                            }
+                        }
+                    } finally {
+                        entry.release();
+                    }
+                }
+                readTail(topicLedger, reader, last, origins, result);
+            }
+
+            @Override
+            public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
+                result.completeExceptionally(exception);
+            }
+        }, null, last);
     }
 
     /** Reads the log entries the recovered index does not hold, from the cursor's mark-delete position. */
@@ -336,14 +420,22 @@ final class TopicScheduler implements DelayIndex.Listener {
         if (closed) {
             return;
         }
+        String origin = logPosition.getLedgerId() + ":" + logPosition.getEntryId() + ":"
+                + topicName.getPartitionIndex();
+        Set<String> alreadyAppended = recentlyAppended;
+        if (alreadyAppended != null && alreadyAppended.remove(origin)) {
+            log.info("[{}] Scheduled message {} was appended before the broker stopped; not appending it again",
+                    topicName, origin);
+            acknowledge(logPosition);
+            return;
+        }
         ByteBuf duplicate = message.duplicate();
         MessageMetadata metadata = new MessageMetadata();
         Commands.parseMessageMetadata(duplicate, metadata);
         metadata.clearDeliverAtTime();
         metadata.setPublishTime(System.currentTimeMillis());
         withoutSchedulingProperties(metadata);
-        metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(logPosition.getLedgerId() + ":"
-                + logPosition.getEntryId() + ":" + topicName.getPartitionIndex());
+        metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(origin);
         ByteBuf appended = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, duplicate);
         long sequence = appendSequence.incrementAndGet();
         try {
