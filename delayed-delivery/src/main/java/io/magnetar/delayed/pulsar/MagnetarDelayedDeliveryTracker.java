@@ -1,6 +1,7 @@
 package io.magnetar.delayed.pulsar;
 
 import io.magnetar.delayed.TopicDelayIndex;
+import io.magnetar.delayed.WakeUp;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.Map;
@@ -8,8 +9,6 @@ import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.PositionFactory;
@@ -45,8 +44,7 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker
     private final TopicDelayIndex.Subscription index;
     private final Runnable onClose;
     private final String name;
-    private ScheduledFuture<?> wake;
-    private long wakeAt = Long.MAX_VALUE;
+    private final WakeUp wakeUp;
     private boolean closed;
 
     /**
@@ -62,6 +60,7 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker
         this.dispatcher = dispatcher;
         this.scheduler = scheduler;
         this.clock = clock;
+        this.wakeUp = new WakeUp(scheduler, clock::millis, MAX_SLEEP_MILLIS, this::onWake);
         this.onClose = onClose;
         this.name = dispatcher.getTopic().getName() + " / " + dispatcher.getSubscription().getName();
         ManagedCursor cursor = dispatcher.getCursor();
@@ -178,10 +177,7 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker
             return;
         }
         closed = true;
-        if (wake != null) {
-            wake.cancel(false);
-            wake = null;
-        }
+        wakeUp.cancel();
         index.leave();
         super.close();
         onClose.run();
@@ -210,32 +206,12 @@ final class MagnetarDelayedDeliveryTracker extends BucketDelayedDeliveryTracker
     }
 
     private synchronized void rearm() {
-        if (closed || index == null) {
-            return;
+        if (!closed && index != null) {
+            wakeUp.at(index.nextWakeMillis());
         }
-        long next = index.nextWakeMillis();
-        if (next >= wakeAt && wake != null && !wake.isDone()) {
-            return;
-        }
-        if (next == Long.MAX_VALUE) {
-            return;
-        }
-        if (wake != null) {
-            wake.cancel(false);
-        }
-        long delay = Math.min(MAX_SLEEP_MILLIS, Math.max(0, next - clock.millis()));
-        wakeAt = next;
-        wake = scheduler.schedule(this::onWake, delay, TimeUnit.MILLISECONDS);
     }
 
     private void onWake() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            wake = null;
-            wakeAt = Long.MAX_VALUE;
-        }
         try {
             index.maintain();
             if (index.hasDue()) {

@@ -1,6 +1,7 @@
 package io.magnetar.schedule.pulsar;
 
 import io.magnetar.delayed.DelayIndex;
+import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
 import io.magnetar.schedule.ScheduleRecord;
 import io.magnetar.schedule.ScheduleRules;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
@@ -60,8 +60,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private volatile ManagedLedger scheduleLog;
     private volatile ManagedCursor cursor;
     private volatile DelayIndex index;
-    private ScheduledFuture<?> wake;
-    private long wakeAt = Long.MAX_VALUE;
+    private final WakeUp wakeUp;
     private boolean scanPending;
     private volatile boolean closed;
     private volatile Set<String> recentlyAppended;
@@ -70,6 +69,7 @@ final class TopicScheduler implements DelayIndex.Listener {
         this.topic = topic;
         this.runtime = runtime;
         this.topicName = TopicName.get(topic.getName());
+        this.wakeUp = new WakeUp(runtime.executor(), System::currentTimeMillis, MAX_SLEEP_MILLIS, this::onWake);
     }
 
     static String logName(TopicName topic) {
@@ -320,30 +320,16 @@ final class TopicScheduler implements DelayIndex.Listener {
         });
     }
 
-    private synchronized void rearm() {
+    private void rearm() {
         DelayIndex current = index;
-        if (closed || current == null) {
-            return;
+        if (!closed && current != null) {
+            wakeUp.at(current.nextWakeMillis());
         }
-        long next = current.nextWakeMillis();
-        if (next == Long.MAX_VALUE || next >= wakeAt && wake != null && !wake.isDone()) {
-            return;
-        }
-        if (wake != null) {
-            wake.cancel(false);
-        }
-        wakeAt = next;
-        long delay = Math.min(MAX_SLEEP_MILLIS, Math.max(0, next - System.currentTimeMillis()));
-        wake = runtime.executor().schedule(this::onWake, delay, TimeUnit.MILLISECONDS);
     }
 
     private void onWake() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            wake = null;
-            wakeAt = Long.MAX_VALUE;
+        if (closed) {
+            return;
         }
         try {
             index.maintain();
@@ -503,13 +489,8 @@ final class TopicScheduler implements DelayIndex.Listener {
 
     /** Stops (unload, close); the log and its index stay for the topic's next owner. */
     void close() {
-        synchronized (this) {
-            closed = true;
-            if (wake != null) {
-                wake.cancel(false);
-                wake = null;
-            }
-        }
+        closed = true;
+        wakeUp.cancel();
         runtime.unregister(this);
         DelayIndex current = index;
         if (current != null) {
