@@ -13,18 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.bookkeeper.client.BKException;
 import org.apache.bookkeeper.client.LedgerMetadataBuilder;
 import org.apache.bookkeeper.client.api.DigestType;
-import org.apache.bookkeeper.client.api.LastConfirmedAndEntry;
 import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
 import org.apache.bookkeeper.client.api.LedgerMetadata;
-import org.apache.bookkeeper.client.api.ReadHandle;
 import org.apache.bookkeeper.client.impl.LedgerEntriesImpl;
 import org.apache.bookkeeper.client.impl.LedgerEntryImpl;
-import org.apache.bookkeeper.mledger.OffloadedLedgerHandle;
 import org.apache.bookkeeper.net.BookieId;
 import org.apache.bookkeeper.proto.DataFormats.LedgerMetadataFormat;
 import org.slf4j.Logger;
@@ -35,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code magnetar-s3} and keep reading what it offloaded before. jcloud stores no per-entry checksum; entries are
  * checked against the block layout (headers, ids, lengths) instead.
  */
-final class JcloudReadHandle implements ReadHandle, OffloadedLedgerHandle {
+final class JcloudReadHandle extends ClosedLedgerHandle {
     private static final Logger log = LoggerFactory.getLogger(JcloudReadHandle.class);
 
     private final long ledgerId;
@@ -46,8 +42,6 @@ final class JcloudReadHandle implements ReadHandle, OffloadedLedgerHandle {
     private final Executor io;
     private final OffloadMetrics metrics;
     private final String topic;
-    private final AtomicInteger pendingReads = new AtomicInteger();
-    private volatile long lastAccess = System.currentTimeMillis();
 
     private JcloudReadHandle(long ledgerId, LedgerMetadata metadata, JcloudScanner scanner, ObjectStore store,
                              String dataKey, Executor io, OffloadMetrics metrics, String topic) {
@@ -152,21 +146,6 @@ final class JcloudReadHandle implements ReadHandle, OffloadedLedgerHandle {
     }
 
     @Override
-    public CompletableFuture<LedgerEntries> readUnconfirmedAsync(long first, long last) {
-        return readAsync(first, last);
-    }
-
-    @Override
-    public CompletableFuture<Long> readLastAddConfirmedAsync() {
-        return CompletableFuture.completedFuture(getLastAddConfirmed());
-    }
-
-    @Override
-    public CompletableFuture<Long> tryReadLastAddConfirmedAsync() {
-        return readLastAddConfirmedAsync();
-    }
-
-    @Override
     public long getLastAddConfirmed() {
         return metadata.getLastEntryId();
     }
@@ -177,25 +156,8 @@ final class JcloudReadHandle implements ReadHandle, OffloadedLedgerHandle {
     }
 
     @Override
-    public boolean isClosed() {
-        return true;
-    }
-
-    @Override
-    public CompletableFuture<LastConfirmedAndEntry> readLastAddConfirmedAndEntryAsync(long entryId, long timeout,
-                                                                                      boolean parallel) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException(
-                "an offloaded ledger is closed: use readAsync"));
-    }
-
-    @Override
     public long getId() {
         return ledgerId;
-    }
-
-    @Override
-    public CompletableFuture<Void> closeAsync() {
-        return CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -203,13 +165,4 @@ final class JcloudReadHandle implements ReadHandle, OffloadedLedgerHandle {
         return metadata;
     }
 
-    @Override
-    public long lastAccessTimestamp() {
-        return lastAccess;
-    }
-
-    @Override
-    public int getPendingRead() {
-        return pendingReads.get();
-    }
 }

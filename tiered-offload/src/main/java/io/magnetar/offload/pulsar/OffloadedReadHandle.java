@@ -13,9 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.bookkeeper.client.BKException;
-import org.apache.bookkeeper.client.api.LastConfirmedAndEntry;
 import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
 import org.apache.bookkeeper.client.api.LedgerMetadata;
@@ -23,7 +21,6 @@ import org.apache.bookkeeper.client.api.ReadHandle;
 import org.apache.bookkeeper.client.impl.LedgerEntriesImpl;
 import org.apache.bookkeeper.client.impl.LedgerEntryImpl;
 import org.apache.bookkeeper.meta.LedgerMetadataSerDe;
-import org.apache.bookkeeper.mledger.OffloadedLedgerHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * larger than {@code readChunkBytes}), each entry checked against its CRC32C. Handles share nothing, so
  * concurrent readers of one ledger never disturb each other.
  */
-final class OffloadedReadHandle implements ReadHandle, OffloadedLedgerHandle {
+final class OffloadedReadHandle extends ClosedLedgerHandle {
     private static final Logger log = LoggerFactory.getLogger(OffloadedReadHandle.class);
 
     private final long ledgerId;
@@ -45,8 +42,6 @@ final class OffloadedReadHandle implements ReadHandle, OffloadedLedgerHandle {
     private final long chunkBytes;
     private final OffloadMetrics metrics;
     private final String topic;
-    private final AtomicInteger pendingReads = new AtomicInteger();
-    private volatile long lastAccess = System.currentTimeMillis();
 
     private OffloadedReadHandle(LedgerIndex index, LedgerMetadata metadata, ObjectStore store, String dataKey,
                                 Executor io, long chunkBytes, OffloadMetrics metrics, String topic) {
@@ -156,21 +151,6 @@ final class OffloadedReadHandle implements ReadHandle, OffloadedLedgerHandle {
     }
 
     @Override
-    public CompletableFuture<LedgerEntries> readUnconfirmedAsync(long first, long last) {
-        return readAsync(first, last);
-    }
-
-    @Override
-    public CompletableFuture<Long> readLastAddConfirmedAsync() {
-        return CompletableFuture.completedFuture(index.lastEntryId());
-    }
-
-    @Override
-    public CompletableFuture<Long> tryReadLastAddConfirmedAsync() {
-        return CompletableFuture.completedFuture(index.lastEntryId());
-    }
-
-    @Override
     public long getLastAddConfirmed() {
         return index.lastEntryId();
     }
@@ -180,30 +160,4 @@ final class OffloadedReadHandle implements ReadHandle, OffloadedLedgerHandle {
         return index.dataLength();
     }
 
-    @Override
-    public boolean isClosed() {
-        return true;
-    }
-
-    @Override
-    public CompletableFuture<LastConfirmedAndEntry> readLastAddConfirmedAndEntryAsync(long entryId, long timeOutInMillis,
-                                                                                      boolean parallel) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException(
-                "an offloaded ledger is closed: use readAsync"));
-    }
-
-    @Override
-    public CompletableFuture<Void> closeAsync() {
-        return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public long lastAccessTimestamp() {
-        return lastAccess;
-    }
-
-    @Override
-    public int getPendingRead() {
-        return pendingReads.get();
-    }
 }
