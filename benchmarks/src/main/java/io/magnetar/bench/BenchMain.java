@@ -14,7 +14,14 @@ public final class BenchMain {
                 Benchmark.of("shedding", "load-shedding simulator: Magnetar's strategy vs Pulsar 4.0.7's shedders on "
                         + "the same traces", io.magnetar.bench.shedding.SheddingBenchmark::run),
                 Benchmark.of("delayed", "delayed delivery, in-process: Magnetar's tracker vs Pulsar 4.0.7's "
-                        + "InMemory, Bucket trackers", io.magnetar.bench.delayed.DelayedBenchmark::run)
+                        + "InMemory, Bucket trackers", io.magnetar.bench.delayed.DelayedBenchmark::run),
+                Benchmark.of("scheduled", "scheduled messages on a real broker: publish vs plain, lateness, heap per "
+                        + "held message, recovery after kill -9", io.magnetar.bench.scheduled.ScheduledBenchmark::run),
+                Benchmark.of("delayed-recovery", "delayed delivery, real broker: recovery after unload, Magnetar vs "
+                        + "InMemory vs Bucket trackers", io.magnetar.bench.delayedbroker.RecoveryBenchmark::run),
+                Benchmark.of("offload", "tiered storage, real broker + s3proxy: magnetar-s3 vs Pulsar's jcloud S3 "
+                        + "offloader, offload/read MB/s, 4 readers, CPU/GB",
+                        io.magnetar.bench.offload.OffloadBenchmark::run)
                 // one Benchmark.of(...) line per benchmark
         )) {
             BENCHMARKS.put(b.name(), b);
