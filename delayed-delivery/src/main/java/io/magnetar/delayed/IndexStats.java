@@ -21,13 +21,13 @@ public final class IndexStats {
         private final LongAdder[] buckets = new LongAdder[LATENESS_BOUNDS_MS.length + 1];
         private final LongAdder sumMillis = new LongAdder();
 
-        Lateness() {
+        public Lateness() {
             for (int i = 0; i < buckets.length; i++) {
                 buckets[i] = new LongAdder();
             }
         }
 
-        void recordLateness(long millis) {
+        public void recordLateness(long millis) {
             int i = 0;
             while (i < LATENESS_BOUNDS_MS.length && millis > LATENESS_BOUNDS_MS[i]) {
                 i++;

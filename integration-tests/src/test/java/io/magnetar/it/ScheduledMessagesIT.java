@@ -156,6 +156,7 @@ class ScheduledMessagesIT {
                 consumer.close();
             }
             owner.restart(MultiBrokerCluster.START_TIMEOUT);
+            deletingATopicDropsItsScheduledMessages(client, cluster); // first: nothing else is held by now
             namespaceMaximumDelay(client, cluster);
             plainPulsarForTenantsWithTheFeatureOff(client, cluster);
         }
@@ -178,6 +179,26 @@ class ScheduledMessagesIT {
                 }
             });
             producer.newMessage().value("half a minute").property("TIMER_DELAY_SEC", "30").send();
+        }
+    }
+
+    /** Deleting a topic deletes what it held: nothing comes due later on a topic that no longer exists. */
+    private static void deletingATopicDropsItsScheduledMessages(PulsarClient client, MultiBrokerCluster cluster)
+            throws Exception {
+        String topic = "persistent://public/default/doomed";
+        try (PulsarAdmin admin = cluster.newAdmin(0)) {
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(false)
+                    .create()) {
+                producer.newMessage().value("in ten minutes").property("TIMER_DELAY_SEC", "600").send();
+            }
+            String ownerUrl = admin.lookups().lookupTopic(topic);
+            BrokerNode owner = cluster.broker(0).serviceUrl().equals(ownerUrl) ? cluster.broker(0) : cluster.broker(1);
+            assertEquals(1, Metrics.value(Metrics.scrape(owner.webUrl() + "/metrics/"),
+                    "magnetar_schedule_messages_held").orElse(0), "held before the delete");
+            admin.topics().delete(topic, true);
+            Await.until("the deleted topic's scheduled message is gone", Duration.ofSeconds(30), () ->
+                    Metrics.value(Metrics.scrape(owner.webUrl() + "/metrics/"), "magnetar_schedule_messages_held")
+                            .orElse(-1) == 0);
         }
     }
 

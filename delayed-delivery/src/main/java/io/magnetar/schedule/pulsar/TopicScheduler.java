@@ -440,6 +440,7 @@ final class TopicScheduler implements DelayIndex.Listener {
                 public void completed(Exception e, long ledgerId, long entryId) {
                     if (e == null) {
                         runtime.appended.increment();
+                        runtime.appendLateness.recordLateness(Math.max(0, System.currentTimeMillis() - dueAt));
                         acknowledge(logPosition);
                     } else if (!closed) {
                         log.warn("[{}] Appending scheduled message {} failed ({}); retrying in {} ms", topicName,
@@ -485,6 +486,39 @@ final class TopicScheduler implements DelayIndex.Listener {
                         exception.toString());
             }
         }, null);
+    }
+
+    /** The topic was deleted: drops the held messages, the index's buckets and the schedule log itself. */
+    CompletableFuture<Void> delete() {
+        closed = true;
+        wakeUp.cancel();
+        runtime.unregister(this);
+        DelayIndex current = index;
+        long held = current == null ? 0 : current.size();
+        CompletableFuture<Void> buckets = current == null ? CompletableFuture.completedFuture(null) : current.clear();
+        return buckets.exceptionally(e -> null).thenCompose(ignored -> {
+            ManagedLedger ledger = scheduleLog;
+            if (ledger == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> deleted = new CompletableFuture<>();
+            ledger.asyncDelete(new AsyncCallbacks.DeleteLedgerCallback() {
+                @Override
+                public void deleteLedgerComplete(Object ctx) {
+                    log.info("[{}] Topic deleted: its schedule log and {} held messages are deleted too", topicName,
+                            held);
+                    deleted.complete(null);
+                }
+
+                @Override
+                public void deleteLedgerFailed(ManagedLedgerException exception, Object ctx) {
+                    log.warn("[{}] Could not delete the schedule log of the deleted topic: {}", topicName,
+                            exception.toString());
+                    deleted.complete(null);
+                }
+            }, null);
+            return deleted;
+        });
     }
 
     /** Stops (unload, close); the log and its index stay for the topic's next owner. */
