@@ -12,11 +12,6 @@ public final class DelayIndex {
     public interface Listener extends TopicDelayIndex.Listener {
     }
 
-    /** Receives handed-out positions. */
-    @FunctionalInterface
-    public interface PositionSink extends TopicDelayIndex.PositionSink {
-    }
-
     private final TopicDelayIndex topic;
     private final TopicDelayIndex.Subscription subscription;
 

@@ -115,21 +115,10 @@ final class RoaringBitmapByLedger {
         return removed;
     }
 
-    /** Calls {@code sink} for every position, in position order per ledger. */
-    void forEach(PositionSink sink) {
-        for (Long2ObjectMap.Entry<RoaringBitmap> e : ledgers.long2ObjectEntrySet()) {
-            long ledgerId = e.getLongKey();
-            e.getValue().forEach((int entry) -> sink.accept(ledgerId, Integer.toUnsignedLong(entry)));
-        }
-    }
-
     long cardinality() {
         return cardinality;
     }
 
-    boolean isEmpty() {
-        return cardinality == 0;
-    }
 
     void clear() {
         ledgers.clear();
@@ -172,10 +161,5 @@ final class RoaringBitmapByLedger {
             result.cardinality += bitmap.getLongCardinality();
         }
         return result;
-    }
-
-    @FunctionalInterface
-    interface PositionSink {
-        void accept(long ledgerId, long entryId);
     }
 }

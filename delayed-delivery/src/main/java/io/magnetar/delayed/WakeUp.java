@@ -2,6 +2,7 @@ package io.magnetar.delayed;
 
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -23,6 +24,17 @@ public final class WakeUp {
         this.clock = clock;
         this.maxSleepMillis = maxSleepMillis;
         this.action = action;
+    }
+
+    /** The single daemon thread a broker's wake-ups share; cancelled wake-ups leave its queue at once. */
+    public static ScheduledThreadPoolExecutor executor(String threadName) {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, threadName);
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     /** Wakes at {@code time} (clock ms) unless a wake-up at or before it is already pending. */

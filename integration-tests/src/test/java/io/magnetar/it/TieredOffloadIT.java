@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.magnetar.it.harness.Http;
-import io.magnetar.it.harness.Ports;
 import io.magnetar.it.harness.PulsarRuntime;
+import io.magnetar.it.harness.S3ProxyServer;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -69,12 +66,13 @@ class TieredOffloadIT {
     private static final int PAYLOAD = 60_000; // 100 entries = ~6 MB per ledger: two 5 MiB multipart parts
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private static S3Proxy s3;
+    private static S3ProxyServer s3;
     private static StandaloneCluster pulsar;
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3Proxy.start(PulsarRuntime.workDir().resolve("s3proxy-" + ProcessHandle.current().pid()));
+        s3 = S3ProxyServer.start(Paths.get(System.getProperty("magnetar.s3proxy.jar", "target/s3proxy/s3proxy.jar")),
+                PulsarRuntime.workDir().resolve("s3proxy-" + ProcessHandle.current().pid()), 0, "256m");
         s3.createBucket(BUCKET);
         pulsar = StandaloneCluster.builder("offload")
                 .conf("managedLedgerOffloadDriver", "magnetar-s3")
@@ -433,95 +431,5 @@ class TieredOffloadIT {
 
     private static double counter(String exposition, String family) {
         return Metrics.value(exposition, family).orElseThrow(() -> new AssertionError(family + " not on /metrics/"));
-    }
-
-    /** s3proxy 4.1.0 (jar-with-dependencies) as its own process on a loopback port, objects in memory. */
-    static final class S3Proxy implements AutoCloseable {
-        private final Process process;
-        private final String endpoint;
-
-        private S3Proxy(Process process, String endpoint) {
-            this.process = process;
-            this.endpoint = endpoint;
-        }
-
-        static S3Proxy start(Path dir) throws IOException {
-            Path jar = Paths.get(System.getProperty("magnetar.s3proxy.jar", "target/s3proxy/s3proxy.jar"));
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException("no s3proxy at " + jar + ": build integration-tests with Maven");
-            }
-            Files.createDirectories(dir);
-            int port = Ports.free();
-            String endpoint = "http://127.0.0.1:" + port;
-            Path props = dir.resolve("s3proxy.properties");
-            Files.writeString(props, String.join("\n",
-                    "s3proxy.endpoint=" + endpoint,
-                    "s3proxy.authorization=none",
-                    "s3proxy.ignore-unknown-headers=true",
-                    "jclouds.provider=transient-nio2",
-                    "jclouds.identity=it-access-key",
-                    "jclouds.credential=it-secret-key",
-                    ""));
-            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-            Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(),
-                    "--properties", props.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
-            S3Proxy proxy = new S3Proxy(process, endpoint);
-            try {
-                Await.until("s3proxy listening on " + endpoint, Duration.ofSeconds(60), () -> {
-                    if (!process.isAlive()) {
-                        throw new AssertionError("s3proxy exited: " + readQuietly(dir.resolve("s3proxy.log")));
-                    }
-                    return Http.get(endpoint + "/").status() > 0;
-                });
-            } catch (RuntimeException | Error e) {
-                proxy.close();
-                throw e;
-            }
-            return proxy;
-        }
-
-        String endpoint() {
-            return endpoint;
-        }
-
-        void createBucket(String bucket) {
-            Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(endpoint + "/" + bucket))
-                    .PUT(HttpRequest.BodyPublishers.noBody()));
-            assertEquals(200, r.status(), "create bucket " + bucket + ": " + r.body());
-        }
-
-        /** Keys under the prefix, through the S3 API (ListObjectsV2). */
-        List<String> list(String bucket, String prefix) {
-            Http.Response r = Http.get(endpoint + "/" + bucket + "?list-type=2&max-keys=1000&prefix=" + prefix);
-            assertEquals(200, r.status(), r.body());
-            List<String> keys = new ArrayList<>();
-            Matcher m = Pattern.compile("<Key>([^<]+)</Key>").matcher(r.body());
-            while (m.find()) {
-                keys.add(m.group(1));
-            }
-            return keys;
-        }
-
-        private static String readQuietly(Path file) {
-            try {
-                return Files.readString(file);
-            } catch (IOException e) {
-                return "(" + e + ")";
-            }
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroyForcibly();
-            }
-        }
     }
 }

@@ -36,15 +36,44 @@ final class Contenders {
                 conf.getDelayedDeliveryTickTimeMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** A contender whose tracker persists into a {@link StandInStorage}: its reads, bytes and idleness. */
+    abstract static class Persisting implements Contender {
+        protected final StandInStorage storage;
+
+        Persisting(String storageName) {
+            this.storage = new StandInStorage(storageName);
+        }
+
+        @Override
+        public long entriesRead() {
+            return storage.entriesRead();
+        }
+
+        @Override
+        public long storageHeapBytes() {
+            return storage.heapBytes();
+        }
+
+        @Override
+        public long persistedBytes() {
+            return storage.payloadBytes();
+        }
+
+        @Override
+        public void awaitStorageIdle() throws InterruptedException {
+            storage.awaitIdle();
+        }
+    }
+
     /** Magnetar's tracker over an in-memory {@link MemoryIndexStore} per subscription, default settings. */
-    static final class Magnetar implements Contender {
-        private final StandInStorage storage = new StandInStorage("magnetar");
+    static final class Magnetar extends Persisting {
         private final Map<BenchDispatcher, MemoryIndexStore> stores = new ConcurrentHashMap<>();
         private final Map<BenchDispatcher, TopicDelayIndex> topics = new ConcurrentHashMap<>();
         private final IndexStats stats = new IndexStats();
         private final ScheduledThreadPoolExecutor scheduler;
 
         Magnetar() {
+            super("magnetar");
             // as MagnetarDelayedDeliveryTrackerFactory: one wake-up thread per broker
             scheduler = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "magnetar-delayed-wakeup");
@@ -91,26 +120,6 @@ final class Contenders {
         }
 
         @Override
-        public long entriesRead() {
-            return storage.entriesRead();
-        }
-
-        @Override
-        public long storageHeapBytes() {
-            return storage.heapBytes();
-        }
-
-        @Override
-        public long persistedBytes() {
-            return storage.payloadBytes();
-        }
-
-        @Override
-        public void awaitStorageIdle() throws InterruptedException {
-            storage.awaitIdle();
-        }
-
-        @Override
         public void close() throws Exception {
             scheduler.shutdownNow();
             storage.shutdown();
@@ -146,13 +155,14 @@ final class Contenders {
     }
 
     /** Pulsar's BucketDelayedDeliveryTracker as BucketDelayedDeliveryTrackerFactory builds it. */
-    static final class Bucket implements Contender {
+    static final class Bucket extends Persisting {
         private final ServiceConfiguration conf;
         private final HashedWheelTimer timer;
-        private final StandInStorage storage = new StandInStorage("bucket");
-        private final MemoryBucketSnapshotStorage snapshots = new MemoryBucketSnapshotStorage(storage);
+        private final MemoryBucketSnapshotStorage snapshots;
 
         Bucket(ServiceConfiguration conf) {
+            super("bucket");
+            this.snapshots = new MemoryBucketSnapshotStorage(storage);
             this.conf = conf;
             this.timer = pulsarTimer(conf);
         }
@@ -170,26 +180,6 @@ final class Contenders {
                     TimeUnit.SECONDS.toMillis(conf.getDelayedDeliveryMaxTimeStepPerBucketSnapshotSegmentSeconds()),
                     conf.getDelayedDeliveryMaxIndexesPerBucketSnapshotSegment(),
                     conf.getDelayedDeliveryMaxNumBuckets());
-        }
-
-        @Override
-        public long entriesRead() {
-            return storage.entriesRead();
-        }
-
-        @Override
-        public long storageHeapBytes() {
-            return storage.heapBytes();
-        }
-
-        @Override
-        public long persistedBytes() {
-            return storage.payloadBytes();
-        }
-
-        @Override
-        public void awaitStorageIdle() throws InterruptedException {
-            storage.awaitIdle();
         }
 
         @Override

@@ -2,9 +2,7 @@ package io.magnetar.bench.delayed;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pulsar.broker.delayed.bucket.BucketNotExistException;
 import org.apache.pulsar.broker.delayed.bucket.BucketSnapshotStorage;
@@ -19,7 +17,6 @@ import org.apache.pulsar.broker.delayed.proto.SnapshotSegment;
  */
 final class MemoryBucketSnapshotStorage implements BucketSnapshotStorage {
     private final StandInStorage storage;
-    private final Map<Long, byte[][]> ledgers = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
 
     MemoryBucketSnapshotStorage(StandInStorage storage) {
@@ -36,11 +33,8 @@ final class MemoryBucketSnapshotStorage implements BucketSnapshotStorage {
             for (int i = 0; i < bucketSnapshotSegments.size(); i++) {
                 entries[i + 1] = bucketSnapshotSegments.get(i).toByteArray();
             }
-            for (byte[] entry : entries) {
-                storage.account(entry.length, 1);
-            }
             long id = nextId.getAndIncrement();
-            ledgers.put(id, entries);
+            storage.putLedger(id, entries);
             return id;
         });
     }
@@ -75,7 +69,7 @@ final class MemoryBucketSnapshotStorage implements BucketSnapshotStorage {
     }
 
     private byte[][] entries(long bucketId) {
-        byte[][] entries = ledgers.get(bucketId);
+        byte[][] entries = storage.ledger(bucketId);
         if (entries == null) {
             throw new java.util.concurrent.CompletionException(
                     new BucketNotExistException("no snapshot ledger " + bucketId));
@@ -97,12 +91,7 @@ final class MemoryBucketSnapshotStorage implements BucketSnapshotStorage {
     @Override
     public CompletableFuture<Void> deleteBucketSnapshot(long bucketId) {
         return storage.async(() -> {
-            byte[][] entries = ledgers.remove(bucketId);
-            if (entries != null) {
-                for (byte[] entry : entries) {
-                    storage.account(entry.length, -1);
-                }
-            }
+            storage.deleteLedger(bucketId);
             return null;
         });
     }

@@ -2,9 +2,7 @@ package io.magnetar.bench.delayed;
 
 import io.magnetar.delayed.IndexStore;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -14,7 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class MemoryIndexStore implements IndexStore {
     private final StandInStorage storage;
-    private final Map<Long, byte[][]> ledgers = new ConcurrentHashMap<>();
     private final AtomicLong nextId;
     private volatile long[] manifest = new long[0];
 
@@ -29,12 +26,10 @@ final class MemoryIndexStore implements IndexStore {
             byte[][] entries = new byte[chunks.size() + 1][];
             for (int i = 0; i < chunks.size(); i++) {
                 entries[i] = chunks.get(i).clone();
-                storage.account(entries[i].length, 1);
             }
             entries[chunks.size()] = summary.clone();
-            storage.account(summary.length, 1);
             long id = nextId.getAndIncrement();
-            ledgers.put(id, entries);
+            storage.putLedger(id, entries);
             return id;
         });
     }
@@ -61,7 +56,7 @@ final class MemoryIndexStore implements IndexStore {
     }
 
     private byte[][] entries(long bucketId) {
-        byte[][] entries = ledgers.get(bucketId);
+        byte[][] entries = storage.ledger(bucketId);
         if (entries == null) {
             throw new IllegalStateException("no bucket ledger " + bucketId);
         }
@@ -71,12 +66,7 @@ final class MemoryIndexStore implements IndexStore {
     @Override
     public CompletableFuture<Void> deleteBucket(long bucketId) {
         return storage.async(() -> {
-            byte[][] entries = ledgers.remove(bucketId);
-            if (entries != null) {
-                for (byte[] entry : entries) {
-                    storage.account(entry.length, -1);
-                }
-            }
+            storage.deleteLedger(bucketId);
             return null;
         });
     }

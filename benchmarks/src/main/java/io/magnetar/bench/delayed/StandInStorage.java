@@ -1,5 +1,8 @@
 package io.magnetar.bench.delayed;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,6 +21,7 @@ final class StandInStorage {
     private final AtomicLong entriesRead = new AtomicLong();
     private final AtomicLong heapBytes = new AtomicLong();
     private final AtomicLong payloadBytes = new AtomicLong();
+    private final Map<Long, byte[][]> ledgers = new ConcurrentHashMap<>();
 
     StandInStorage(String name) {
         io = Executors.newSingleThreadExecutor(r -> {
@@ -44,12 +48,34 @@ final class StandInStorage {
         return result;
     }
 
+    /** Stores a ledger of entries (accounting their bytes); call on the storage thread. */
+    final void putLedger(long id, byte[][] entries) {
+        for (byte[] entry : entries) {
+            account(entry.length, 1);
+        }
+        ledgers.put(id, entries);
+    }
+
+    /** The ledger's entries, or null when there is none. */
+    final byte[][] ledger(long id) {
+        return ledgers.get(id);
+    }
+
+    final void deleteLedger(long id) {
+        byte[][] entries = ledgers.remove(id);
+        if (entries != null) {
+            for (byte[] entry : entries) {
+                account(entry.length, -1);
+            }
+        }
+    }
+
     final void countRead(int entries) {
         entriesRead.addAndGet(entries);
     }
 
     /** Accounts a stored entry of {@code length} bytes (+1) or its removal (-1). */
-    final void account(int length, int sign) {
+    private void account(int length, int sign) {
         payloadBytes.addAndGet(sign * (long) length);
         heapBytes.addAndGet(sign * (16L + ((length + 7) & ~7L) + 8));
     }

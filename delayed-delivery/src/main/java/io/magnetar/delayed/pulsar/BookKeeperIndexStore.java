@@ -17,6 +17,7 @@ import org.apache.bookkeeper.client.api.WriteHandle;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.ManagedLedger;
 import org.apache.bookkeeper.mledger.ManagedLedgerException;
+import org.apache.pulsar.broker.ServiceConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,11 @@ public final class BookKeeperIndexStore implements IndexStore {
     private final Map<Long, CompletableFuture<ReadHandle>> openHandles = new ConcurrentHashMap<>();
 
     public record LedgerReplication(int ensemble, int writeQuorum, int ackQuorum) {
+        /** The broker's default managed-ledger replication. */
+        public static LedgerReplication of(ServiceConfiguration conf) {
+            return new LedgerReplication(conf.getManagedLedgerDefaultEnsembleSize(),
+                    conf.getManagedLedgerDefaultWriteQuorum(), conf.getManagedLedgerDefaultAckQuorum());
+        }
     }
 
     public BookKeeperIndexStore(Supplier<BookKeeper> bookKeeper, ManagedLedger ledger, LedgerReplication replication) {

@@ -2,6 +2,7 @@ package io.magnetar.delayed.pulsar;
 
 import io.magnetar.delayed.IndexStats;
 import io.magnetar.delayed.TopicDelayIndex;
+import io.magnetar.delayed.WakeUp;
 import io.magnetar.metrics.MagnetarMetrics;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -53,15 +54,9 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
         ServiceConfiguration conf = pulsar.getConfiguration();
         config = DelayedDeliveryConfig.from(conf.getProperties());
         bookKeeper = pulsar::getBookKeeperClient;
-        replication = new BookKeeperIndexStore.LedgerReplication(conf.getManagedLedgerDefaultEnsembleSize(),
-                conf.getManagedLedgerDefaultWriteQuorum(), conf.getManagedLedgerDefaultAckQuorum());
+        replication = BookKeeperIndexStore.LedgerReplication.of(conf);
         legacyStorage = new LegacyBucketSnapshotStorage(bookKeeper);
-        scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread thread = new Thread(r, "magnetar-delayed-wakeup");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
+        scheduler = WakeUp.executor("magnetar-delayed-wakeup");
         metrics = new MagnetarMetrics("delayed", conf.getClusterName());
         registerMetrics(metrics);
         metrics.bind(pulsar);
@@ -176,7 +171,10 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
             BookKeeperIndexStore store = new BookKeeperIndexStore(bookKeeper, ledger, replication);
             CompletableFuture<Void> ledgers = store.saveManifest(new long[0]);
             for (long id : BookKeeperIndexStore.parseManifest(manifest, ledger.getName())) {
-                ledgers = ledgers.thenCompose(ignored -> deleteLedger(id));
+                ledgers = ledgers.thenCompose(ignored -> store.deleteBucket(id).exceptionally(e -> {
+                    log.warn("[{}] Could not delete delayed index ledger {}: {}", ledger.getName(), id, e.toString());
+                    return null;
+                }));
             }
             deletions.add(ledgers);
         }
@@ -197,13 +195,6 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
             }
         }
         return true;
-    }
-
-    private CompletableFuture<Void> deleteLedger(long id) {
-        return bookKeeper.get().newDeleteLedgerOp().withLedgerId(id).execute().exceptionally(e -> {
-            log.warn("Could not delete delayed index ledger {}: {}", id, e.toString());
-            return null;
-        });
     }
 
     @Override

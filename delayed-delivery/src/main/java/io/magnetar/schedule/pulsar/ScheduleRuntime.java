@@ -2,6 +2,7 @@ package io.magnetar.schedule.pulsar;
 
 import io.magnetar.delayed.DelayIndexSettings;
 import io.magnetar.delayed.IndexStats;
+import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
 import io.magnetar.delayed.pulsar.DelayedDeliveryConfig;
 import io.magnetar.flags.Feature;
@@ -44,14 +45,8 @@ final class ScheduleRuntime implements AutoCloseable {
         this.indexSettings = DelayedDeliveryConfig.from(conf.getProperties()).index();
         this.context = PluginContext.start(pulsar, "schedule");
         this.bookKeeper = pulsar::getBookKeeperClient;
-        this.replication = new BookKeeperIndexStore.LedgerReplication(conf.getManagedLedgerDefaultEnsembleSize(),
-                conf.getManagedLedgerDefaultWriteQuorum(), conf.getManagedLedgerDefaultAckQuorum());
-        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread thread = new Thread(r, "magnetar-schedule-wakeup");
-            thread.setDaemon(true);
-            return thread;
-        });
-        executor.setRemoveOnCancelPolicy(true);
+        this.replication = BookKeeperIndexStore.LedgerReplication.of(conf);
+        this.executor = WakeUp.executor("magnetar-schedule-wakeup");
         var m = context.metrics();
         scheduled = m.counter("messages_scheduled", "messages held by the broker until their due time");
         refused = m.counter("messages_refused", "sends refused for bad scheduling properties");

@@ -1,7 +1,5 @@
-package io.magnetar.bench.offload;
+package io.magnetar.it.harness;
 
-import io.magnetar.it.harness.Http;
-import io.magnetar.it.harness.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -11,12 +9,15 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * s3proxy 4.1.0 (jar-with-dependencies) as its own process on a loopback port, objects in memory, every S3
- * operation delayed by {@code latencyMs} through s3proxy's latency middleware.
+ * s3proxy 4.1.0 (jar-with-dependencies) as its own process on a loopback port, objects in memory, no
+ * authorization; optionally every S3 operation delayed by {@code latencyMs} through s3proxy's latency middleware.
+ * For the offload tests and the offload benchmark.
  */
-final class S3ProxyServer implements AutoCloseable {
+public final class S3ProxyServer implements AutoCloseable {
     private final Process process;
     private final String endpoint;
 
@@ -25,7 +26,10 @@ final class S3ProxyServer implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    static S3ProxyServer start(Path jar, Path dir, long latencyMs, String heap) throws IOException {
+    public static S3ProxyServer start(Path jar, Path dir, long latencyMs, String heap) throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no s3proxy at " + jar + ": build with Maven first");
+        }
         Files.createDirectories(dir);
         String endpoint = "http://127.0.0.1:" + Ports.free();
         List<String> props = new ArrayList<>(List.of(
@@ -33,8 +37,8 @@ final class S3ProxyServer implements AutoCloseable {
                 "s3proxy.authorization=none",
                 "s3proxy.ignore-unknown-headers=true",
                 "jclouds.provider=transient-nio2",
-                "jclouds.identity=bench-access-key",
-                "jclouds.credential=bench-secret-key"));
+                "jclouds.identity=magnetar-access-key",
+                "jclouds.credential=magnetar-secret-key"));
         if (latencyMs > 0) {
             // LatencyBlobStore: s3proxy.latency-blobstore.<op>.latency in ms, "*" = every operation
             props.add("s3proxy.latency-blobstore=true");
@@ -46,7 +50,7 @@ final class S3ProxyServer implements AutoCloseable {
         Process process = new ProcessBuilder(java.toString(), "-Xms" + heap, "-Xmx" + heap, "-jar", jar.toString(),
                 "--properties", file.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
-        // no s3proxy outlives the benchmark, even on Ctrl-C
+        // no s3proxy outlives its JVM, even on Ctrl-C
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "s3proxy-reaper"));
         S3ProxyServer server = new S3ProxyServer(process, endpoint);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -56,20 +60,26 @@ final class S3ProxyServer implements AutoCloseable {
                 throw new IllegalStateException("s3proxy did not start: "
                         + Files.readString(dir.resolve("s3proxy.log")));
             }
-            sleep(200);
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                server.close();
+                throw new IllegalStateException(e);
+            }
         }
         return server;
     }
 
-    String endpoint() {
+    public String endpoint() {
         return endpoint;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    void createBucket(String bucket) {
+    public void createBucket(String bucket) {
         Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(endpoint + "/" + bucket))
                 .PUT(HttpRequest.BodyPublishers.noBody()));
         if (r.status() != 200) {
@@ -77,33 +87,18 @@ final class S3ProxyServer implements AutoCloseable {
         }
     }
 
-    /** Number of objects in the bucket (ListObjectsV2, first 1000). */
-    int objectCount(String bucket) {
-        Http.Response r = Http.get(endpoint + "/" + bucket + "?list-type=2&max-keys=1000");
+    /** Keys under the prefix (ListObjectsV2, first 1000). */
+    public List<String> list(String bucket, String prefix) {
+        Http.Response r = Http.get(endpoint + "/" + bucket + "?list-type=2&max-keys=1000&prefix=" + prefix);
         if (r.status() != 200) {
             throw new IllegalStateException("list " + bucket + ": " + r.status() + " " + r.body());
         }
-        return r.body().split("<Key>", -1).length - 1;
-    }
-
-    /** The fastest of five ListObjects round trips, in ms: proves the injected latency is in effect. */
-    double listRoundTripMs(String bucket) {
-        double best = Double.MAX_VALUE;
-        for (int i = 0; i < 5; i++) {
-            long t = System.nanoTime();
-            objectCount(bucket);
-            best = Math.min(best, (System.nanoTime() - t) / 1e6);
+        List<String> keys = new ArrayList<>();
+        Matcher m = Pattern.compile("<Key>([^<]+)</Key>").matcher(r.body());
+        while (m.find()) {
+            keys.add(m.group(1));
         }
-        return best;
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return keys;
     }
 
     @Override
