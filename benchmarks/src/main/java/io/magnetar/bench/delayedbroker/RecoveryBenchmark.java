@@ -90,11 +90,7 @@ public final class RecoveryBenchmark {
             for (String topic : topics) {
                 awaitDelayed(admin, topic, n, n, quick ? 120_000 : 300_000);
             }
-            Thread.sleep(5_000); // let Bucket and Magnetar finish persisting what they sealed
-            long[] indexBytes = new long[topics.length];
-            for (int i = 0; i < topics.length; i++) {
-                indexBytes[i] = subStats(admin, topics[i]).getDelayedMessageIndexSizeInBytes();
-            }
+            long[] indexBytes = awaitIndexesSettled(admin, topics);
 
             Map<String, Recovery> recoveries = new LinkedHashMap<>();
             for (int i = 0; i < topics.length; i++) {
@@ -309,5 +305,26 @@ public final class RecoveryBenchmark {
 
     private static void progress(String format, Object... args) {
         System.err.printf("[delayed-recovery] " + format + "%n", args);
+    }
+
+    /**
+     * Waits until Bucket and Magnetar have persisted what they sealed: their in-memory index sizes (which drop as
+     * sealed data reaches storage) are unchanged over a second of polls, or 30 s passed. Returns those sizes.
+     */
+    private static long[] awaitIndexesSettled(PulsarAdmin admin, String[] topics) throws Exception {
+        long[] last = new long[topics.length];
+        int unchanged = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (unchanged < 4 && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            boolean same = true;
+            for (int i = 0; i < topics.length; i++) {
+                long bytes = subStats(admin, topics[i]).getDelayedMessageIndexSizeInBytes();
+                same &= bytes == last[i];
+                last[i] = bytes;
+            }
+            unchanged = same ? unchanged + 1 : 0;
+        }
+        return last;
     }
 }
