@@ -292,15 +292,7 @@ class TieredOffloadIT {
 
             admin.topics().unload(topic);
             double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total");
-            try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
-                    .subscribe()) {
-                for (int i = 0; i < messages; i++) {
-                    Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
-                    assertNotNull(m, "message " + i + " received");
-                    assertArrayEquals(payloads.get(i), m.getValue(), "payload of message " + i);
-                    consumer.acknowledge(m);
-                }
-            }
+            receiveExactly(client, topic, payloads, messages);
             double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
                     - readBefore;
             assertTrue(read >= 200, "the 200 offloaded entries came from S3 (tiered-storage-first): " + read);
@@ -368,15 +360,7 @@ class TieredOffloadIT {
             admin.topics().unload(topic);
             double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_read_entries_total");
-            try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
-                    .subscribe()) {
-                for (int i = 0; i < messages; i++) {
-                    Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
-                    assertNotNull(m, "message " + i + " received");
-                    assertArrayEquals(payloads.get(i), m.getValue(), "payload of message " + i);
-                    consumer.acknowledge(m);
-                }
-            }
+            receiveExactly(client, topic, payloads, messages);
             double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
                     - readBefore;
             assertTrue(read >= messages, "all " + messages + " entries read by Magnetar from jcloud's objects: " + read);
@@ -431,5 +415,19 @@ class TieredOffloadIT {
 
     private static double counter(String exposition, String family) {
         return Metrics.value(exposition, family).orElseThrow(() -> new AssertionError(family + " not on /metrics/"));
+    }
+
+    /** A consumer of subscription {@code sub} receives the first {@code messages} payloads, byte-exact, in order. */
+    private static void receiveExactly(PulsarClient client, String topic, List<byte[]> payloads, int messages)
+            throws Exception {
+        try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
+                .subscribe()) {
+            for (int i = 0; i < messages; i++) {
+                Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
+                assertNotNull(m, "message " + i + " received");
+                assertArrayEquals(payloads.get(i), m.getValue(), "payload of message " + i);
+                consumer.acknowledge(m);
+            }
+        }
     }
 }
