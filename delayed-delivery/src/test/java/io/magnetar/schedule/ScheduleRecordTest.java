@@ -32,6 +32,34 @@ class ScheduleRecordTest {
     }
 
     @Test
+    void redeliveryAndDeadLetterRecordsSayWhatTheyAre() {
+        ByteBuf message = Unpooled.copiedBuffer("the message", StandardCharsets.UTF_8);
+        ByteBuf redelivery = ScheduleRecord.encodeRedelivery(ByteBufAllocator.DEFAULT, 42L, message);
+        ByteBuf deadLetter = ScheduleRecord.encodeDeadLetter(ByteBufAllocator.DEFAULT, 43L,
+                "persistent://acme/ns/t-sub-DLQ", message);
+        ByteBuf scheduled = ScheduleRecord.encode(ByteBufAllocator.DEFAULT, 44L, message);
+        try {
+            assertEquals(ScheduleRecord.Kind.REDELIVERY, ScheduleRecord.kind(redelivery));
+            assertEquals(ScheduleRecord.Kind.DEAD_LETTER, ScheduleRecord.kind(deadLetter));
+            assertEquals(ScheduleRecord.Kind.SCHEDULED, ScheduleRecord.kind(scheduled));
+            assertTrue(ScheduleRecord.isRecord(redelivery) && ScheduleRecord.isRecord(deadLetter));
+            assertEquals(42L, ScheduleRecord.dueAt(redelivery));
+            assertEquals(43L, ScheduleRecord.dueAt(deadLetter));
+            assertEquals("persistent://acme/ns/t-sub-DLQ", ScheduleRecord.deadLetterTopic(deadLetter));
+            assertEquals(null, ScheduleRecord.deadLetterTopic(redelivery));
+            for (ByteBuf record : new ByteBuf[] {redelivery, deadLetter, scheduled}) {
+                assertEquals("the message", ScheduleRecord.message(record).toString(StandardCharsets.UTF_8));
+            }
+            assertThrows(IllegalArgumentException.class, () -> ScheduleRecord.kind(message));
+        } finally {
+            redelivery.release();
+            deadLetter.release();
+            scheduled.release();
+            message.release();
+        }
+    }
+
+    @Test
     void configDefaultsAndBadValuesNameTheKey() {
         ScheduleConfig defaults = ScheduleConfig.from(new Properties());
         assertEquals(3 * 86_400_000L, defaults.rules().maxDelayMillis());

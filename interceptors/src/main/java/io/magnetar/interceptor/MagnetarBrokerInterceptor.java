@@ -22,15 +22,20 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     private static final Logger log = LoggerFactory.getLogger(MagnetarBrokerInterceptor.class);
 
     private PluginContext context;
-    private SubscribeFilterCheck subscribeFilterCheck;
+    private static final String SUBSCRIPTIONS_REFUSED = "SUBSCRIBE commands refused, by reason";
+    private SubscriptionPropertiesCheck subscriptionPropertiesCheck;
 
     @Override
     public void initialize(PulsarService pulsar) throws Exception {
         context = PluginContext.start(pulsar, "interceptor");
         TenantFeatureFlags flags = context.flags();
-        subscribeFilterCheck = new SubscribeFilterCheck(tenant -> flags.isEnabled(tenant, Feature.TAG_FILTER),
-                context.metrics().counter("subscriptions_refused",
-                        "SUBSCRIBE commands refused, by reason", "reason", "filter_expression"));
+        subscriptionPropertiesCheck = new SubscriptionPropertiesCheck(
+                tenant -> flags.isEnabled(tenant, Feature.TAG_FILTER),
+                tenant -> flags.isEnabled(tenant, Feature.RETRY) || flags.isEnabled(tenant, Feature.DEAD_LETTER),
+                context.metrics().counter("subscriptions_refused", SUBSCRIPTIONS_REFUSED, "reason",
+                        "filter_expression"),
+                context.metrics().counter("subscriptions_refused", SUBSCRIPTIONS_REFUSED, "reason",
+                        "retry_policy"));
         log.info("Magnetar broker interceptor initialized (default features {})", context.config().defaultFeatures());
     }
 
@@ -42,7 +47,7 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     @Override
     public void onPulsarCommand(BaseCommand command, ServerCnx cnx) throws InterceptException {
         if (command.getType() == BaseCommand.Type.SUBSCRIBE && command.hasSubscribe()) {
-            subscribeFilterCheck.check(command.getSubscribe());
+            subscriptionPropertiesCheck.check(command.getSubscribe());
         }
     }
 

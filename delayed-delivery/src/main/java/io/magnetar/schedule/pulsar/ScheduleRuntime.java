@@ -5,7 +5,10 @@ import io.magnetar.delayed.IndexStats;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
 import io.magnetar.delayed.pulsar.DelayedDeliveryConfig;
+import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
+import io.magnetar.deadletter.pulsar.FailedMessages;
 import io.magnetar.flags.Feature;
+import io.magnetar.metrics.MagnetarMetrics;
 import io.magnetar.plugin.PluginContext;
 import io.magnetar.schedule.ScheduleConfig;
 import io.magnetar.schedule.ScheduleRules;
@@ -17,6 +20,8 @@ import java.util.function.Supplier;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.pulsar.broker.PulsarService;
 import org.apache.pulsar.broker.ServiceConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the scheduled-message topics of one broker share: configuration, this class loader's view of the tenant
@@ -24,6 +29,8 @@ import org.apache.pulsar.broker.ServiceConfiguration;
  * (Pulsar gives a topic factory no start hook); that first start reads the flag overrides once.
  */
 final class ScheduleRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ScheduleRuntime.class);
+    static final String ENTRY_FILTER = "magnetar-filter";
     private final PluginContext context;
     private final ScheduleRules rules;
     private final DelayIndexSettings indexSettings;
@@ -38,6 +45,13 @@ final class ScheduleRuntime implements AutoCloseable {
     final LongAdder refused;
     final LongAdder appended;
     final LongAdder failures;
+    /** Broker-side redelivery and dead letters (tenant flags {@code retry}, {@code deadLetter}). */
+    final FailedMessages.Counters retryCounters;
+    final LongAdder retryPolicyInvalid;
+    final LongAdder deadLettersPublished;
+    private final MagnetarMetrics retryMetrics;
+    private final DeadLetterPublisher deadLetters;
+    private final boolean redeliveryRouting;
 
     ScheduleRuntime(PulsarService pulsar) throws Exception {
         ServiceConfiguration conf = pulsar.getConfiguration();
@@ -61,6 +75,41 @@ final class ScheduleRuntime implements AutoCloseable {
             m.counter("appended_late_within", "appends completed at most le milliseconds after their due time",
                     () -> appendLateness.cumulative(bucket), "le", Long.toString(IndexStats.LATENESS_BOUNDS_MS[i]));
         }
+        retryMetrics = new MagnetarMetrics("retry", conf.getClusterName());
+        retryCounters = new FailedMessages.Counters(
+                retryMetrics.counter("redeliveries", "failed messages held for redelivery after their back-off"),
+                retryMetrics.counter("dead_letters", "failed messages moved to their dead-letter topic"),
+                retryMetrics.counter("fallbacks", "failed messages left to Pulsar's own redelivery (unreadable, "
+                        + "encrypted, or their copy could not be stored)"));
+        retryPolicyInvalid = retryMetrics.counter("policy_invalid",
+                "failures left to Pulsar because the subscription's or namespace's retry keys are invalid");
+        deadLettersPublished = retryMetrics.counter("dead_letters_published",
+                "dead letters published to their dead-letter topic");
+        retryMetrics.bind(pulsar);
+        deadLetters = new DeadLetterPublisher(pulsar::getClient);
+        redeliveryRouting = conf.getEntryFilterNames() != null && conf.getEntryFilterNames().contains(ENTRY_FILTER);
+        if (!redeliveryRouting) {
+            log.warn("entryFilterNames does not list {}: broker-side retry and dead letters stay off on this broker "
+                    + "(Pulsar redelivers failed messages itself) even for tenants with retry or deadLetter on",
+                    ENTRY_FILTER);
+        }
+    }
+
+    boolean retryEnabled(String tenant) {
+        return context.flags().isEnabled(tenant, Feature.RETRY);
+    }
+
+    boolean deadLetterEnabled(String tenant) {
+        return context.flags().isEnabled(tenant, Feature.DEAD_LETTER);
+    }
+
+    /** Redelivery copies go through the topic: only Magnetar's entry filter keeps them to their subscription. */
+    boolean redeliveryRouting() {
+        return redeliveryRouting;
+    }
+
+    DeadLetterPublisher deadLetters() {
+        return deadLetters;
     }
 
     boolean delayEnabled(String tenant) {
@@ -101,6 +150,8 @@ final class ScheduleRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        deadLetters.close();
+        retryMetrics.close();
         executor.shutdownNow();
         context.close();
     }

@@ -1,21 +1,29 @@
 package io.magnetar.schedule.pulsar;
 
+import io.magnetar.deadletter.RetryPolicy;
+import io.magnetar.deadletter.pulsar.FailedMessages;
+import io.magnetar.deadletter.pulsar.RetryingSubscription;
 import io.magnetar.schedule.OrderedCompletions;
 import io.magnetar.schedule.ScheduleDecision;
 import io.magnetar.schedule.ScheduleRecord;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
+import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.ManagedLedger;
 import org.apache.bookkeeper.mledger.ManagedLedgerException;
+import org.apache.bookkeeper.mledger.Position;
 import org.apache.pulsar.broker.service.BrokerService;
 import org.apache.pulsar.broker.service.BrokerServiceException;
 import org.apache.pulsar.broker.service.Producer;
+import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
+import org.apache.pulsar.common.api.proto.CommandSubscribe.SubType;
 import org.apache.pulsar.common.allocator.PulsarByteBufAllocator;
 import org.apache.pulsar.common.api.proto.KeyValue;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
@@ -34,8 +42,12 @@ import org.slf4j.LoggerFactory;
  * <p>Acknowledgements stay in each producer's send order: a held or refused send is completed only after the
  * producer's earlier writes, which a small server-only marker written to the topic at that point stands for
  * (dispatchers acknowledge markers without delivering them), and the producer's later sends wait for it.
+ *
+ * <p>For a tenant with {@code retry} or {@code deadLetter} on, the messages that consumers of a Shared or
+ * Key_Shared subscription fail go through the same schedule log ({@link FailedMessages}): a copy for that
+ * subscription alone comes back after its back-off, or the message moves to its dead-letter topic.
  */
-public class ScheduledMessagesTopic extends PersistentTopic {
+public class ScheduledMessagesTopic extends PersistentTopic implements RetryingSubscription.FailureHandler {
     private static final Logger log = LoggerFactory.getLogger(ScheduledMessagesTopic.class);
     /** The marker type of the ordering barrier (any marker type is server-only in Pulsar 4.0). */
     static final int BARRIER_MARKER_TYPE = 0x4d41;
@@ -52,6 +64,8 @@ public class ScheduledMessagesTopic extends PersistentTopic {
     private volatile long maxDelayMillis;
     private final Map<String, OrderedCompletions<PublishContext>> lines = new ConcurrentHashMap<>();
     private volatile TopicScheduler scheduler;
+    private volatile Map<String, String> namespaceProperties = Map.of();
+    private volatile FailedMessages failedMessages;
 
     ScheduledMessagesTopic(String topic, ManagedLedger ledger, BrokerService brokerService, ScheduleRuntime runtime) {
         super(topic, ledger, brokerService);
@@ -71,7 +85,7 @@ public class ScheduledMessagesTopic extends PersistentTopic {
                             return Optional.empty();
                         }))
                 .thenAccept(policies -> {
-                    policies.ifPresent(this::readMaxDelay);
+                    policies.ifPresent(this::readPolicies);
                     if (ledger.getProperties().containsKey(SCHEDULE_PROPERTY)) {
                         scheduler(true);
                     }
@@ -80,12 +94,16 @@ public class ScheduledMessagesTopic extends PersistentTopic {
 
     @Override
     public CompletableFuture<Void> onPoliciesUpdate(Policies data) {
-        readMaxDelay(data);
+        readPolicies(data);
         return super.onPoliciesUpdate(data);
     }
 
-    /** The namespace's maximum delay: its property when valid and below the cluster's, else the cluster's. */
-    private void readMaxDelay(Policies policies) {
+    /**
+     * The namespace's properties (retry policy) and maximum delay: its property when valid and below the
+     * cluster's, else the cluster's.
+     */
+    private void readPolicies(Policies policies) {
+        namespaceProperties = policies.properties == null ? Map.of() : Map.copyOf(policies.properties);
         long cluster = runtime.rules().maxDelayMillis();
         String value = policies.properties == null ? null : policies.properties.get(NAMESPACE_MAX_DELAY);
         long limit = cluster;
@@ -247,6 +265,50 @@ public class ScheduledMessagesTopic extends PersistentTopic {
                         exception.toString());
             }
         }, null);
+    }
+
+    @Override
+    protected PersistentSubscription createPersistentSubscription(String subscriptionName, ManagedCursor cursor,
+                                                                  Boolean replicated,
+                                                                  Map<String, String> subscriptionProperties) {
+        // called from PersistentTopic's constructor too: must not use this class's fields
+        if (isCompactionSubscription(subscriptionName)) {
+            return super.createPersistentSubscription(subscriptionName, cursor, replicated, subscriptionProperties);
+        }
+        return new RetryingSubscription(this, subscriptionName, cursor, replicated, subscriptionProperties);
+    }
+
+    @Override
+    public CompletableFuture<List<Position>> failed(PersistentSubscription subscription, List<Position> positions) {
+        boolean retry = runtime.retryEnabled(tenant);
+        boolean deadLetter = runtime.deadLetterEnabled(tenant);
+        if (!retry && !deadLetter || !runtime.redeliveryRouting()) {
+            return null;
+        }
+        SubType type = subscription.getType();
+        if (type != SubType.Shared && type != SubType.Key_Shared) {
+            return null;
+        }
+        RetryPolicy policy;
+        try {
+            policy = RetryPolicy.resolve(subscription.getSubscriptionProperties(), namespaceProperties, topic);
+        } catch (IllegalArgumentException e) {
+            runtime.retryPolicyInvalid.increment();
+            log.warn("[{}][{}] Invalid retry policy, failed messages are redelivered as Pulsar does: {}", topic,
+                    subscription.getName(), e.getMessage());
+            return null;
+        }
+        FailedMessages current = failedMessages;
+        if (current == null) {
+            synchronized (this) {
+                if (failedMessages == null) {
+                    failedMessages = new FailedMessages(topic, ledger,
+                            (record, dueAt) -> scheduler(false).hold(record, dueAt), runtime.retryCounters);
+                }
+                current = failedMessages;
+            }
+        }
+        return current.fail(subscription, positions, policy, retry, deadLetter);
     }
 
     @Override

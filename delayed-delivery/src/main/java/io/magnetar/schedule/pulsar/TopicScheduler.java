@@ -1,5 +1,6 @@
 package io.magnetar.schedule.pulsar;
 
+import io.magnetar.deadletter.RetryProperties;
 import io.magnetar.delayed.DelayIndex;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
@@ -8,6 +9,7 @@ import io.magnetar.schedule.ScheduleRules;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
@@ -51,6 +53,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private static final int BATCH = 100;
     /** How many of the topic's last entries are checked for appends the log had not yet acknowledged. */
     private static final int TAIL_CHECKED = 1_000;
+    private static final long DEAD_LETTER_LOOKBACK_MILLIS = 10 * 60_000;
 
     private final ScheduledMessagesTopic topic;
     private final ScheduleRuntime runtime;
@@ -64,6 +67,10 @@ final class TopicScheduler implements DelayIndex.Listener {
     private boolean scanPending;
     private volatile boolean closed;
     private volatile Set<String> recentlyAppended;
+    private final List<Position> pendingAcks = new ArrayList<>();
+    /** The log's last entry when it was recovered: dead letters up to it may have been published already. */
+    private volatile Position recoveredUpTo;
+    private final Map<String, CompletableFuture<Set<String>>> recoveredDeadLetters = new ConcurrentHashMap<>();
 
     TopicScheduler(ScheduledMessagesTopic topic, ScheduleRuntime runtime) {
         this.topic = topic;
@@ -131,6 +138,7 @@ final class TopicScheduler implements DelayIndex.Listener {
             ready.complete(null);
             return;
         }
+        recoveredUpTo = scheduleLog.getLastConfirmedEntry();
         recentAppends().whenComplete((origins, error) -> {
             if (error != null) {
                 log.warn("[{}] Could not read the topic's tail; a message appended just before a crash may be "
@@ -200,7 +208,8 @@ final class TopicScheduler implements DelayIndex.Listener {
                                 topicName.toString(), -1);
                         if (metadata != null) {
                             for (KeyValue kv : metadata.getPropertiesList()) {
-                                if (kv.getKey().equals(ORIGIN_MESSAGE_ID)) {
+                                if (kv.getKey().equals(ORIGIN_MESSAGE_ID)
+                                        || kv.getKey().equals(RetryProperties.RECORD_ID)) {
                                     origins.add(kv.getValue());
                                 }
                             }
@@ -239,7 +248,7 @@ final class TopicScheduler implements DelayIndex.Listener {
                         if (!ScheduleRecord.isRecord(data)) {
                             acknowledge(entry.getPosition());
                         } else if (!index.add(entry.getLedgerId(), entry.getEntryId(), ScheduleRecord.dueAt(data))) {
-                            append(entry.getPosition(), ScheduleRecord.message(data), ScheduleRecord.dueAt(data));
+                            append(entry.getPosition(), data);
                         }
                     } finally {
                         entry.release();
@@ -273,7 +282,7 @@ final class TopicScheduler implements DelayIndex.Listener {
                 public void addComplete(Position position, ByteBuf entryData, Object ctx) {
                     runtime.scheduled.increment();
                     if (!index.add(position.getLedgerId(), position.getEntryId(), dueAt)) {
-                        append(position, ScheduleRecord.message(record), dueAt);
+                        append(position, record);
                     }
                     record.release();
                     rearm();
@@ -376,7 +385,7 @@ final class TopicScheduler implements DelayIndex.Listener {
                 try {
                     ByteBuf data = entry.getDataBuffer();
                     if (ScheduleRecord.isRecord(data)) {
-                        append(entry.getPosition(), ScheduleRecord.message(data), ScheduleRecord.dueAt(data));
+                        append(entry.getPosition(), data);
                     } else {
                         acknowledge(entry.getPosition());
                     }
@@ -401,13 +410,22 @@ final class TopicScheduler implements DelayIndex.Listener {
     /**
      * Appends a due message to the topic: the producer's metadata and payload, with {@code ORIGIN_MESSAGE_ID} (the
      * id its producer got), the publish time of this append (so the topic's TTL counts from now) and no deliverAt.
+     * A redelivery copy keeps its own {@code ORIGIN_MESSAGE_ID} and carries its record id instead, and is never
+     * replicated (it is for one subscription of this cluster); a dead letter is published to its topic.
      */
-    private void append(Position logPosition, ByteBuf message, long dueAt) {
+    private void append(Position logPosition, ByteBuf record) {
         if (closed) {
             return;
         }
+        long dueAt = ScheduleRecord.dueAt(record);
+        ScheduleRecord.Kind kind = ScheduleRecord.kind(record);
+        ByteBuf message = ScheduleRecord.message(record);
         String origin = logPosition.getLedgerId() + ":" + logPosition.getEntryId() + ":"
                 + topicName.getPartitionIndex();
+        if (kind == ScheduleRecord.Kind.DEAD_LETTER) {
+            deadLetter(logPosition, ScheduleRecord.deadLetterTopic(record), message, origin, dueAt);
+            return;
+        }
         Set<String> alreadyAppended = recentlyAppended;
         if (alreadyAppended != null && alreadyAppended.remove(origin)) {
             log.info("[{}] Scheduled message {} was appended before the broker stopped; not appending it again",
@@ -420,8 +438,14 @@ final class TopicScheduler implements DelayIndex.Listener {
         Commands.parseMessageMetadata(duplicate, metadata);
         metadata.clearDeliverAtTime();
         metadata.setPublishTime(System.currentTimeMillis());
-        withoutSchedulingProperties(metadata);
-        metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(origin);
+        if (kind == ScheduleRecord.Kind.SCHEDULED) {
+            withoutSchedulingProperties(metadata);
+            metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(origin);
+        } else {
+            metadata.addProperty().setKey(RetryProperties.RECORD_ID).setValue(origin);
+            metadata.clearReplicateTo();
+            metadata.addReplicateTo(topic.getBrokerService().getPulsar().getConfiguration().getClusterName());
+        }
         ByteBuf appended = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, duplicate);
         long sequence = appendSequence.incrementAndGet();
         try {
@@ -439,22 +463,68 @@ final class TopicScheduler implements DelayIndex.Listener {
                 @Override
                 public void completed(Exception e, long ledgerId, long entryId) {
                     if (e == null) {
-                        runtime.appended.increment();
-                        runtime.appendLateness.recordLateness(Math.max(0, System.currentTimeMillis() - dueAt));
+                        if (kind == ScheduleRecord.Kind.SCHEDULED) {
+                            runtime.appended.increment();
+                            runtime.appendLateness.recordLateness(Math.max(0, System.currentTimeMillis() - dueAt));
+                        }
                         acknowledge(logPosition);
-                    } else if (!closed) {
-                        log.warn("[{}] Appending scheduled message {} failed ({}); retrying in {} ms", topicName,
-                                logPosition, e.toString(), RETRY_MILLIS);
-                        runtime.failures.increment();
-                        index.add(logPosition.getLedgerId(), logPosition.getEntryId(),
-                                System.currentTimeMillis() + RETRY_MILLIS);
-                        rearm();
+                    } else {
+                        retryAppend(logPosition, e);
                     }
                 }
             });
         } finally {
             appended.release();
         }
+    }
+
+    private void retryAppend(Position logPosition, Throwable error) {
+        if (closed) {
+            return;
+        }
+        log.warn("[{}] Appending scheduled message {} failed ({}); retrying in {} ms", topicName, logPosition,
+                error.toString(), RETRY_MILLIS);
+        runtime.failures.increment();
+        index.add(logPosition.getLedgerId(), logPosition.getEntryId(), System.currentTimeMillis() + RETRY_MILLIS);
+        rearm();
+    }
+
+    /**
+     * Publishes a dead letter. One stored before the last recovery may have been published just before the crash:
+     * it is first looked for in its topic (once per dead-letter topic and recovery, among what the topic received
+     * since shortly before that record was due).
+     */
+    private void deadLetter(Position logPosition, String deadLetterTopic, ByteBuf message, String recordId,
+                            long dueAt) {
+        Position recovered = recoveredUpTo;
+        CompletableFuture<Boolean> published;
+        if (recovered != null && logPosition.compareTo(recovered) <= 0) {
+            published = recoveredDeadLetters.computeIfAbsent(deadLetterTopic, dlq -> runtime.deadLetters()
+                    .publishedSince(dlq, dueAt - DEAD_LETTER_LOOKBACK_MILLIS))
+                    .thenApply(ids -> ids.contains(recordId));
+        } else {
+            published = CompletableFuture.completedFuture(false);
+        }
+        ByteBuf retained = message.retain();
+        published.thenCompose(already -> {
+            if (already) {
+                log.info("[{}] Dead letter {} reached {} before the broker stopped; not publishing it again",
+                        topicName, recordId, deadLetterTopic);
+                return CompletableFuture.completedFuture(null);
+            }
+            return runtime.deadLetters().publish(deadLetterTopic, retained, recordId).thenAccept(id -> {
+                runtime.deadLettersPublished.increment();
+                log.info("[{}] Dead letter {} published to {} as {}", topicName, recordId, deadLetterTopic, id);
+            });
+        }).whenComplete((ignored, error) -> {
+            retained.release();
+            if (error == null) {
+                acknowledge(logPosition);
+            } else {
+                recoveredDeadLetters.remove(deadLetterTopic);
+                retryAppend(logPosition, error);
+            }
+        });
     }
 
     /**
@@ -474,15 +544,38 @@ final class TopicScheduler implements DelayIndex.Listener {
         }
     }
 
+    /**
+     * Marks a log entry as appended. Acknowledgements are gathered and persisted together (one cursor write per
+     * burst, not one per message): each persisted write costs a BookKeeper add on the cursor's ledger.
+     */
     private void acknowledge(Position position) {
-        cursor.asyncDelete(position, new AsyncCallbacks.DeleteCallback() {
+        boolean first;
+        synchronized (pendingAcks) {
+            first = pendingAcks.isEmpty();
+            pendingAcks.add(position);
+        }
+        if (first) {
+            runtime.executor().execute(this::flushAcknowledgements);
+        }
+    }
+
+    private void flushAcknowledgements() {
+        List<Position> batch;
+        synchronized (pendingAcks) {
+            batch = new ArrayList<>(pendingAcks);
+            pendingAcks.clear();
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        cursor.asyncDelete(batch, new AsyncCallbacks.DeleteCallback() {
             @Override
             public void deleteComplete(Object ctx) {
             }
 
             @Override
             public void deleteFailed(ManagedLedgerException exception, Object ctx) {
-                log.warn("[{}] Could not mark scheduled message {} as appended: {}", topicName, position,
+                log.warn("[{}] Could not mark {} scheduled messages as appended: {}", topicName, batch.size(),
                         exception.toString());
             }
         }, null);
@@ -526,6 +619,9 @@ final class TopicScheduler implements DelayIndex.Listener {
         closed = true;
         wakeUp.cancel();
         runtime.unregister(this);
+        if (cursor != null) {
+            flushAcknowledgements();
+        }
         DelayIndex current = index;
         if (current != null) {
             current.close();

@@ -18,6 +18,9 @@ import org.apache.pulsar.common.api.proto.MessageMetadata;
  * on. REJECT acknowledges the whole entry for that subscription only; a batch mixing matching and
  * non-matching messages has its non-matching indexes acknowledged (with batch-index acknowledgement on the
  * broker) or is delivered whole (without it).
+ *
+ * <p>Whatever the flags, a broker-side redelivery copy ({@link RedeliveryRouting}) reaches only the subscription it
+ * is for.
  */
 public class MagnetarEntryFilter implements EntryFilter {
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -32,6 +35,9 @@ public class MagnetarEntryFilter implements EntryFilter {
         MessageMetadata metadata = context.getMsgMetadata();
         if (subscription == null || metadata == null) {
             return FilterResult.ACCEPT;
+        }
+        if (RedeliveryRouting.isCopy(metadata) && !RedeliveryRouting.forSubscription(metadata, subscription, entry)) {
+            return FilterResult.REJECT;
         }
         FilterRuntime runtime = FilterRuntime.get(subscription.getTopic().getBrokerService().getPulsar());
         if (runtime == null) {

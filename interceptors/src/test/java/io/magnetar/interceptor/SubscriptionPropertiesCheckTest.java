@@ -14,14 +14,16 @@ import org.apache.pulsar.common.api.proto.ServerError;
 import org.apache.pulsar.common.intercept.InterceptException;
 import org.junit.jupiter.api.Test;
 
-class SubscribeFilterCheckTest {
+class SubscriptionPropertiesCheckTest {
     private final List<String> asked = new ArrayList<>();
     private final LongAdder refused = new LongAdder();
     private boolean featureOn = true;
-    private final SubscribeFilterCheck check = new SubscribeFilterCheck(tenant -> {
+    private final LongAdder refusedRetry = new LongAdder();
+    private boolean retryOn = true;
+    private final SubscriptionPropertiesCheck check = new SubscriptionPropertiesCheck(tenant -> {
         asked.add(tenant);
         return featureOn;
-    }, refused);
+    }, tenant -> retryOn, refused, refusedRetry);
 
     private static CommandSubscribe subscribe(String topic, String... keyValues) {
         BaseCommand command = new BaseCommand().setType(BaseCommand.Type.SUBSCRIBE);
@@ -51,6 +53,26 @@ class SubscribeFilterCheckTest {
                 () -> check.check(subscribe("acme/ns/t", "TAGS", "TagA", "SQL92", "a = 1")));
         assertTrue(both.getMessage().contains("both TAGS and SQL92 are set"), both.getMessage());
         assertEquals(2, refused.sum());
+    }
+
+    @Test
+    void invalidRetryKeysAreRefusedNamingTheKeyOnlyWithRetryOn() {
+        InterceptException e = assertThrows(InterceptException.class, () -> check.check(subscribe(
+                "persistent://acme/ns/t", "magnetar.retry.backoff", "10s later")));
+        assertEquals(ServerError.NotAllowedError.getValue(), e.getErrorCode());
+        assertTrue(e.getMessage().startsWith("Magnetar refused subscription 'orders-sub' on persistent://acme/ns/t: "
+                + "magnetar.retry.backoff: "), e.getMessage());
+        InterceptException outside = assertThrows(InterceptException.class, () -> check.check(subscribe(
+                "persistent://acme/ns/t", "magnetar.retry.deadLetterTopic", "persistent://other/ns/dlq")));
+        assertTrue(outside.getMessage().contains("outside the namespace"), outside.getMessage());
+        assertEquals(2, refusedRetry.sum());
+        assertEquals(0, refused.sum());
+        assertDoesNotThrow(() -> check.check(subscribe("persistent://acme/ns/t", "magnetar.retry.backoff",
+                "1s 5s", "magnetar.retry.maxReconsumeTimes", "3")));
+        retryOn = false;
+        assertDoesNotThrow(() -> check.check(subscribe("persistent://acme/ns/t", "magnetar.retry.backoff",
+                "10s later")), "a tenant with retry off keeps vanilla Pulsar's behaviour");
+        assertEquals(2, refusedRetry.sum());
     }
 
     @Test

@@ -36,7 +36,8 @@ public final class DelayLevels {
         return new DelayLevels(millis);
     }
 
-    private static long duration(String text) {
+    /** A whole number with unit s, m, h or d, in milliseconds. */
+    public static long duration(String text) {
         if (text.length() < 2) {
             throw new IllegalArgumentException("'" + text + "' is not a duration like 5s, 2m, 1h or 1d");
         }

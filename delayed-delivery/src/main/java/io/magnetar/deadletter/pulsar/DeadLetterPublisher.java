@@ -1,0 +1,172 @@
+package io.magnetar.deadletter.pulsar;
+
+import io.magnetar.deadletter.RetryProperties;
+import io.netty.buffer.ByteBuf;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Reader;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.TypedMessageBuilder;
+import org.apache.pulsar.common.api.proto.CompressionType;
+import org.apache.pulsar.common.api.proto.KeyValue;
+import org.apache.pulsar.common.api.proto.MessageMetadata;
+import org.apache.pulsar.common.compression.CompressionCodecProvider;
+import org.apache.pulsar.common.protocol.Commands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes dead letters through the broker's own client (the dead-letter topic may be owned by another broker),
+ * one producer per dead-letter topic. Each dead letter carries its schedule-log record id, so that after a crash
+ * the records still pending can be checked against what their topic already holds.
+ */
+public final class DeadLetterPublisher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterPublisher.class);
+
+    /** The broker's client, created by the broker on first use. */
+    public interface ClientSource {
+        PulsarClient get() throws Exception;
+    }
+
+    private final ClientSource client;
+    private final Map<String, CompletableFuture<Producer<byte[]>>> producers = new ConcurrentHashMap<>();
+
+    public DeadLetterPublisher(ClientSource client) {
+        this.client = client;
+    }
+
+    /** Publishes {@code message} (metadata and payload, as stored in the schedule log) to {@code topic}. */
+    public CompletableFuture<MessageId> publish(String topic, ByteBuf message, String recordId) {
+        // everything is read out of the buffer now: the caller releases it when this returns
+        MessageMetadata metadata = new MessageMetadata();
+        byte[] value;
+        try {
+            ByteBuf data = message.duplicate();
+            Commands.parseMessageMetadata(data, metadata);
+            value = payload(metadata, data);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String key = metadata.hasPartitionKey() && !metadata.isPartitionKeyB64Encoded() ? metadata.getPartitionKey()
+                : null;
+        byte[] keyBytes = metadata.hasPartitionKey() && metadata.isPartitionKeyB64Encoded()
+                ? Base64.getDecoder().decode(metadata.getPartitionKey()) : null;
+        byte[] orderingKey = metadata.hasOrderingKey() ? metadata.getOrderingKey() : null;
+        long eventTime = metadata.hasEventTime() ? metadata.getEventTime() : 0;
+        Map<String, String> properties = new HashMap<>();
+        for (KeyValue kv : metadata.getPropertiesList()) {
+            properties.put(kv.getKey(), kv.getValue());
+        }
+        properties.put(RetryProperties.RECORD_ID, recordId);
+        return producer(topic).thenCompose(producer -> {
+            TypedMessageBuilder<byte[]> m = producer.newMessage().value(value).properties(properties);
+            if (key != null) {
+                m.key(key);
+            } else if (keyBytes != null) {
+                m.keyBytes(keyBytes);
+            }
+            if (orderingKey != null) {
+                m.orderingKey(orderingKey);
+            }
+            if (eventTime > 0) {
+                m.eventTime(eventTime);
+            }
+            return m.sendAsync();
+        }).whenComplete((id, error) -> {
+            CompletableFuture<Producer<byte[]>> created = producers.get(topic);
+            if (error != null && created != null && created.isCompletedExceptionally()) {
+                producers.remove(topic, created); // the next dead letter tries to create it again
+            }
+        });
+    }
+
+    private static byte[] payload(MessageMetadata metadata, ByteBuf data) throws Exception {
+        ByteBuf payload = metadata.getCompression() == CompressionType.NONE ? data.retainedSlice()
+                : CompressionCodecProvider.getCompressionCodec(metadata.getCompression())
+                        .decode(data, metadata.getUncompressedSize());
+        try {
+            byte[] bytes = new byte[payload.readableBytes()];
+            payload.getBytes(payload.readerIndex(), bytes);
+            return bytes;
+        } finally {
+            payload.release();
+        }
+    }
+
+    private CompletableFuture<Producer<byte[]>> producer(String topic) {
+        return producers.computeIfAbsent(topic, name -> {
+            try {
+                return client.get().newProducer(Schema.BYTES)
+                        .topic(name)
+                        .enableBatching(false)
+                        .blockIfQueueFull(true)
+                        .sendTimeout(30, TimeUnit.SECONDS)
+                        .createAsync();
+            } catch (Exception e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
+    }
+
+    /**
+     * The record ids among the dead letters {@code topic} received since {@code sinceMillis}: read once when the
+     * schedule log is recovered with dead letters pending.
+     */
+    public CompletableFuture<Set<String>> publishedSince(String topic, long sinceMillis) {
+        CompletableFuture<Set<String>> result = new CompletableFuture<>();
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        try {
+            client.get().newReader(Schema.BYTES)
+                    .topic(topic)
+                    .startMessageId(MessageId.earliest)
+                    .startMessageFromRollbackDuration(Math.max(1, System.currentTimeMillis() - sinceMillis),
+                            TimeUnit.MILLISECONDS)
+                    .createAsync()
+                    .thenAccept(reader -> readAll(reader, ids, result))
+                    .exceptionally(e -> {
+                        result.completeExceptionally(e);
+                        return null;
+                    });
+        } catch (Exception e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    private static void readAll(Reader<byte[]> reader, Set<String> ids, CompletableFuture<Set<String>> result) {
+        reader.hasMessageAvailableAsync().thenCompose(available -> {
+            if (!available) {
+                reader.closeAsync();
+                result.complete(ids);
+                return CompletableFuture.completedFuture(null);
+            }
+            return reader.readNextAsync().thenAcceptAsync((Message<byte[]> message) -> {
+                String id = message.getProperty(RetryProperties.RECORD_ID);
+                if (id != null) {
+                    ids.add(id);
+                }
+                readAll(reader, ids, result);
+            });
+        }).exceptionally(e -> {
+            reader.closeAsync();
+            result.completeExceptionally(e);
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        producers.values().forEach(p -> p.thenAccept(Producer::closeAsync).exceptionally(e -> null));
+        producers.clear();
+        log.debug("Dead-letter producers closed");
+    }
+}

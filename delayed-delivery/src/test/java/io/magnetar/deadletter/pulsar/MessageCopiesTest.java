@@ -1,0 +1,117 @@
+package io.magnetar.deadletter.pulsar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.magnetar.deadletter.RetryProperties;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pulsar.common.api.proto.CompressionType;
+import org.apache.pulsar.common.api.proto.MessageMetadata;
+import org.apache.pulsar.common.api.proto.SingleMessageMetadata;
+import org.apache.pulsar.common.compression.CompressionCodecProvider;
+import org.apache.pulsar.common.protocol.Commands;
+import org.junit.jupiter.api.Test;
+
+class MessageCopiesTest {
+    private static ByteBuf lz4Batch(String... payloads) {
+        ByteBuf batch = Unpooled.buffer();
+        for (int i = 0; i < payloads.length; i++) {
+            SingleMessageMetadata single = new SingleMessageMetadata().setPartitionKey("key-" + i)
+                    .setEventTime(1000 + i).setSequenceId(50 + i);
+            single.addProperty().setKey("TAGS").setValue("Tag" + i);
+            if (i == 2) {
+                single.addProperty().setKey(RetryProperties.RECONSUME_TIMES).setValue("4");
+                single.addProperty().setKey(RetryProperties.ORIGIN_MESSAGE_ID).setValue("7:8:-1:2");
+            }
+            Commands.serializeSingleMessageInBatchWithPayload(single,
+                    Unpooled.copiedBuffer(payloads[i], StandardCharsets.UTF_8), batch);
+        }
+        int uncompressed = batch.readableBytes();
+        ByteBuf compressed = CompressionCodecProvider.getCompressionCodec(CompressionType.LZ4).encode(batch);
+        batch.release();
+        MessageMetadata metadata = new MessageMetadata().setProducerName("p").setSequenceId(50)
+                .setPublishTime(123).setNumMessagesInBatch(payloads.length).setCompression(CompressionType.LZ4)
+                .setUncompressedSize(uncompressed).setSchemaVersion(new byte[] {0, 0, 0, 2});
+        ByteBuf entry = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, compressed);
+        compressed.release();
+        return entry;
+    }
+
+    @Test
+    void aCompressedBatchSplitsIntoItsUnacknowledgedMessages() throws Exception {
+        ByteBuf entry = lz4Batch("zero", "one", "two");
+        BitSet remaining = new BitSet();
+        remaining.set(0);
+        remaining.set(2); // index 1 acknowledged by batch index
+        List<MessageCopies.Single> messages = MessageCopies.split(entry, 11, 22, 3, remaining.toLongArray());
+        try {
+            assertEquals(2, messages.size());
+            MessageCopies.Single first = messages.get(0);
+            assertEquals("zero", first.payload().toString(StandardCharsets.UTF_8));
+            assertEquals("key-0", first.metadata().getPartitionKey());
+            assertEquals(1000, first.metadata().getEventTime());
+            assertEquals(50, first.metadata().getSequenceId());
+            assertFalse(first.metadata().hasNumMessagesInBatch());
+            assertEquals(CompressionType.NONE, first.metadata().getCompression());
+            assertEquals(0, first.reconsumeTimes());
+            assertEquals("11:22:3:0", first.originMessageId());
+            MessageCopies.Single third = messages.get(1);
+            assertEquals("two", third.payload().toString(StandardCharsets.UTF_8));
+            assertEquals(4, third.reconsumeTimes());
+            assertEquals("7:8:-1:2", third.originMessageId(), "a copy keeps the id its message was first given");
+            assertEquals(4, third.metadata().getSchemaVersion().length);
+        } finally {
+            messages.forEach(m -> m.payload().release());
+            entry.release();
+        }
+        assertEquals(0, entry.refCnt(), "every slice released");
+    }
+
+    @Test
+    void aCopyReplacesTheRetryPropertiesAndIsRoutedOnlyWhenAsked() throws Exception {
+        MessageMetadata metadata = new MessageMetadata().setProducerName("p").setSequenceId(1).setPublishTime(5)
+                .setPartitionKey("k").setDeliverAtTime(99);
+        metadata.addProperty().setKey("TAGS").setValue("TagA");
+        metadata.addProperty().setKey(RetryProperties.RECONSUME_TIMES).setValue("1");
+        metadata.addProperty().setKey(RetryProperties.REDELIVER_TO).setValue("old-sub");
+        metadata.addReplicateTo("east");
+        ByteBuf entry = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata,
+                Unpooled.copiedBuffer("body", StandardCharsets.UTF_8));
+        List<MessageCopies.Single> messages = MessageCopies.split(entry, 1, 2, -1, null);
+        assertEquals(1, messages.size());
+        MessageCopies.Single single = messages.get(0);
+        assertEquals(1, single.reconsumeTimes());
+        Map<String, String> retry = new LinkedHashMap<>();
+        retry.put(RetryProperties.RECONSUME_TIMES, "2");
+        retry.put(RetryProperties.REAL_SUBSCRIPTION, "sub");
+        ByteBuf routed = MessageCopies.copy(single, retry, "sub");
+        ByteBuf unrouted = MessageCopies.copy(single, retry, null);
+        single.payload().release();
+        entry.release();
+        try {
+            MessageMetadata copy = Commands.parseMessageMetadata(routed.duplicate());
+            assertEquals("2", MessageCopies.property(copy, RetryProperties.RECONSUME_TIMES));
+            assertEquals("sub", MessageCopies.property(copy, RetryProperties.REDELIVER_TO));
+            assertEquals("TagA", MessageCopies.property(copy, "TAGS"));
+            assertEquals(4, copy.getPropertiesCount(), "no duplicated keys");
+            assertFalse(copy.hasDeliverAtTime());
+            assertEquals(0, copy.getReplicateTosCount(), "the broker sets replicate_to when it appends");
+            assertEquals("k", copy.getPartitionKey());
+            ByteBuf payload = routed.duplicate();
+            Commands.parseMessageMetadata(payload, new MessageMetadata());
+            assertEquals("body", payload.toString(StandardCharsets.UTF_8));
+            assertNull(MessageCopies.property(Commands.parseMessageMetadata(unrouted.duplicate()),
+                    RetryProperties.REDELIVER_TO));
+        } finally {
+            routed.release();
+            unrouted.release();
+        }
+    }
+}
