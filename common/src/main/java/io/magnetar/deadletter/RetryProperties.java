@@ -15,6 +15,8 @@ public final class RetryProperties {
     public static final String LAST_FAILURE_TIME = "LAST_FAILURE_TIME";
     /** The only subscription a redelivery copy is for; Magnetar's entry filter hides it from every other one. */
     public static final String REDELIVER_TO = "MAGNETAR_REDELIVER_TO";
+    /** How often the message was re-driven from its dead-letter topic; a re-driven message may die again. */
+    public static final String REDRIVES = "MAGNETAR_REDRIVES";
     /** The copy's record in the schedule log, so that a crash never makes the broker append it twice. */
     public static final String RECORD_ID = "MAGNETAR_RECORD_ID";
 

@@ -20,7 +20,6 @@ import org.apache.pulsar.common.api.proto.CompressionType;
 import org.apache.pulsar.common.api.proto.KeyValue;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
 import org.apache.pulsar.common.compression.CompressionCodecProvider;
-import org.apache.pulsar.common.protocol.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +48,13 @@ public final class DeadLetterPublisher implements AutoCloseable {
         // everything is read out of the buffer now: the caller releases it when this returns
         MessageMetadata metadata = new MessageMetadata();
         byte[] value;
+        ByteBuf data = MessageCopies.parse(message, metadata);
         try {
-            ByteBuf data = message.duplicate();
-            Commands.parseMessageMetadata(data, metadata);
             value = payload(metadata, data);
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
+        } finally {
+            data.release();
         }
         String key = metadata.hasPartitionKey() && !metadata.isPartitionKeyB64Encoded() ? metadata.getPartitionKey()
                 : null;
@@ -90,7 +90,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
     }
 
     private static byte[] payload(MessageMetadata metadata, ByteBuf data) throws Exception {
-        ByteBuf payload = metadata.getCompression() == CompressionType.NONE ? data.retainedSlice()
+        ByteBuf payload = metadata.getCompression() == CompressionType.NONE ? data.retain()
                 : CompressionCodecProvider.getCompressionCodec(metadata.getCompression())
                         .decode(data, metadata.getUncompressedSize());
         try {
@@ -118,8 +118,18 @@ public final class DeadLetterPublisher implements AutoCloseable {
     }
 
     /**
-     * The record ids among the dead letters {@code topic} received since {@code sinceMillis}: read once when the
-     * schedule log is recovered with dead letters pending.
+     * What identifies a dead letter in its topic: the subscription that failed it, its original id and how often
+     * it was re-driven before.
+     */
+    public static String identity(String subscription, String originMessageId, String redrives) {
+        return subscription + '\u0000' + originMessageId + '\u0000' + (redrives == null ? "0" : redrives);
+    }
+
+    /**
+     * The {@link #identity identities} of the dead letters {@code topic} received since {@code sinceMillis}: read
+     * once per dead-letter topic after the schedule log was recovered, so that neither a dead letter published
+     * just before a crash nor a second chain of redeliveries (a failed message whose acknowledgement the crash
+     * lost) puts a message into the dead-letter topic twice.
      */
     public CompletableFuture<Set<String>> publishedSince(String topic, long sinceMillis) {
         CompletableFuture<Set<String>> result = new CompletableFuture<>();
@@ -150,9 +160,10 @@ public final class DeadLetterPublisher implements AutoCloseable {
                 return CompletableFuture.completedFuture(null);
             }
             return reader.readNextAsync().thenAcceptAsync((Message<byte[]> message) -> {
-                String id = message.getProperty(RetryProperties.RECORD_ID);
-                if (id != null) {
-                    ids.add(id);
+                String subscription = message.getProperty(RetryProperties.REAL_SUBSCRIPTION);
+                String origin = message.getProperty(RetryProperties.ORIGIN_MESSAGE_ID);
+                if (subscription != null && origin != null) {
+                    ids.add(identity(subscription, origin, message.getProperty(RetryProperties.REDRIVES)));
                 }
                 readAll(reader, ids, result);
             });

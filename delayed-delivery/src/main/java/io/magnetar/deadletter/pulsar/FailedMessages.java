@@ -71,8 +71,15 @@ public final class FailedMessages {
                 }
             }).handle((takenOver, error) -> {
                 if (error != null) {
-                    log.warn("[{}][{}] Could not take over failed message {}; redelivering it as Pulsar does: {}",
-                            topic, subscription.getName(), position, error.toString());
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException
+                            && error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof ManagedLedgerException) {
+                        log.warn("[{}][{}] Could not take over failed message {}; redelivering it as Pulsar does: {}",
+                                topic, subscription.getName(), position, cause.toString());
+                    } else {
+                        log.warn("[{}][{}] Could not take over failed message {}; redelivering it as Pulsar does",
+                                topic, subscription.getName(), position, cause);
+                    }
                 }
                 return takenOver != null && takenOver ? null : position;
             }));

@@ -50,22 +50,27 @@ final class MessageCopies {
     }
 
     /**
-     * @param headersAndPayload the entry's data (not modified, not released)
+     * @param headersAndPayload the entry's data (its reader index is restored; not released; read only by this
+     *     thread meanwhile)
      * @param remaining the subscription's batch-index state (bit set = not yet acknowledged), or null
      */
     static List<Single> split(ByteBuf headersAndPayload, long ledgerId, long entryId, int partition,
                               long[] remaining) throws IOException {
-        ByteBuf data = headersAndPayload.duplicate();
         MessageMetadata metadata = new MessageMetadata();
-        Commands.parseMessageMetadata(data, metadata);
+        ByteBuf payloadSlice = parse(headersAndPayload, metadata);
         String id = ledgerId + ":" + entryId + ":" + partition;
         if (!metadata.hasNumMessagesInBatch()) {
-            return List.of(new Single(metadata, data.retainedSlice(), id));
+            return List.of(new Single(metadata, payloadSlice, id));
         }
         int count = metadata.getNumMessagesInBatch();
-        ByteBuf uncompressed = metadata.getCompression() == CompressionType.NONE ? data.retainedSlice()
-                : CompressionCodecProvider.getCompressionCodec(metadata.getCompression())
-                        .decode(data, metadata.getUncompressedSize());
+        ByteBuf uncompressed;
+        try {
+            uncompressed = metadata.getCompression() == CompressionType.NONE ? payloadSlice.retain()
+                    : CompressionCodecProvider.getCompressionCodec(metadata.getCompression())
+                            .decode(payloadSlice, metadata.getUncompressedSize());
+        } finally {
+            payloadSlice.release();
+        }
         BitSet unacknowledged = remaining == null ? null : BitSet.valueOf(remaining);
         List<Single> messages = new ArrayList<>(count);
         try {
@@ -86,6 +91,22 @@ final class MessageCopies {
             uncompressed.release();
         }
         return messages;
+    }
+
+    /**
+     * Parses the metadata of {@code headersAndPayload} into {@code metadata} and returns its payload as a retained
+     * slice (the caller releases it). Indexes are taken on the buffer itself, whose reader index is restored: a
+     * retained slice of a duplicate of a pooled slice, as BookKeeper entries are, points at the wrong bytes.
+     */
+    static ByteBuf parse(ByteBuf headersAndPayload, MessageMetadata metadata) {
+        int start = headersAndPayload.readerIndex();
+        try {
+            Commands.parseMessageMetadata(headersAndPayload, metadata);
+            return headersAndPayload.retainedSlice(headersAndPayload.readerIndex(),
+                    headersAndPayload.writerIndex() - headersAndPayload.readerIndex());
+        } finally {
+            headersAndPayload.readerIndex(start);
+        }
     }
 
     /** The metadata a message of a batch would have had, sent alone and uncompressed. */

@@ -1,6 +1,7 @@
 package io.magnetar.schedule.pulsar;
 
 import io.magnetar.deadletter.RetryProperties;
+import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
 import io.magnetar.delayed.DelayIndex;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
@@ -53,7 +54,8 @@ final class TopicScheduler implements DelayIndex.Listener {
     private static final int BATCH = 100;
     /** How many of the topic's last entries are checked for appends the log had not yet acknowledged. */
     private static final int TAIL_CHECKED = 1_000;
-    private static final long DEAD_LETTER_LOOKBACK_MILLIS = 10 * 60_000;
+    /** Longer than RocketMQ's whole retry schedule (4 h 46 m), so a second chain of redeliveries is caught too. */
+    private static final long DEAD_LETTER_LOOKBACK_MILLIS = 6 * 3_600_000L;
 
     private final ScheduledMessagesTopic topic;
     private final ScheduleRuntime runtime;
@@ -68,9 +70,10 @@ final class TopicScheduler implements DelayIndex.Listener {
     private volatile boolean closed;
     private volatile Set<String> recentlyAppended;
     private final List<Position> pendingAcks = new ArrayList<>();
-    /** The log's last entry when it was recovered: dead letters up to it may have been published already. */
+    /** Set when the log was recovered: dead letters may have been published before the broker stopped. */
     private volatile Position recoveredUpTo;
-    private final Map<String, CompletableFuture<Set<String>>> recoveredDeadLetters = new ConcurrentHashMap<>();
+    /** Per dead-letter topic, the identities of the dead letters it holds (as far as this scheduler knows). */
+    private final Map<String, CompletableFuture<Set<String>>> deadLettered = new ConcurrentHashMap<>();
 
     TopicScheduler(ScheduledMessagesTopic topic, ScheduleRuntime runtime) {
         this.topic = topic;
@@ -490,29 +493,32 @@ final class TopicScheduler implements DelayIndex.Listener {
     }
 
     /**
-     * Publishes a dead letter. One stored before the last recovery may have been published just before the crash:
-     * it is first looked for in its topic (once per dead-letter topic and recovery, among what the topic received
-     * since shortly before that record was due).
+     * Publishes a dead letter, at most once per failed message and subscription: the identities already in the
+     * dead-letter topic are known from this scheduler's own publishes and, after a recovery, from reading what the
+     * topic received in the last {@link #DEAD_LETTER_LOOKBACK_MILLIS}.
      */
     private void deadLetter(Position logPosition, String deadLetterTopic, ByteBuf message, String recordId,
                             long dueAt) {
-        Position recovered = recoveredUpTo;
-        CompletableFuture<Boolean> published;
-        if (recovered != null && logPosition.compareTo(recovered) <= 0) {
-            published = recoveredDeadLetters.computeIfAbsent(deadLetterTopic, dlq -> runtime.deadLetters()
-                    .publishedSince(dlq, dueAt - DEAD_LETTER_LOOKBACK_MILLIS))
-                    .thenApply(ids -> ids.contains(recordId));
-        } else {
-            published = CompletableFuture.completedFuture(false);
-        }
+        MessageMetadata metadata = Commands.parseMessageMetadata(message.duplicate());
+        String identity = DeadLetterPublisher.identity(property(metadata, RetryProperties.REAL_SUBSCRIPTION),
+                property(metadata, RetryProperties.ORIGIN_MESSAGE_ID), property(metadata, RetryProperties.REDRIVES));
+        CompletableFuture<Set<String>> known = deadLettered.computeIfAbsent(deadLetterTopic, dlq -> recoveredUpTo
+                == null ? CompletableFuture.completedFuture(ConcurrentHashMap.newKeySet())
+                : runtime.deadLetters().publishedSince(dlq, System.currentTimeMillis() - DEAD_LETTER_LOOKBACK_MILLIS)
+                        .thenApply(ids -> {
+                            Set<String> set = ConcurrentHashMap.newKeySet();
+                            set.addAll(ids);
+                            return set;
+                        }));
         ByteBuf retained = message.retain();
-        published.thenCompose(already -> {
-            if (already) {
-                log.info("[{}] Dead letter {} reached {} before the broker stopped; not publishing it again",
-                        topicName, recordId, deadLetterTopic);
+        known.thenCompose(identities -> {
+            if (identities.contains(identity)) {
+                log.info("[{}] Dead letter {} is already in {}; not publishing it again", topicName, recordId,
+                        deadLetterTopic);
                 return CompletableFuture.completedFuture(null);
             }
             return runtime.deadLetters().publish(deadLetterTopic, retained, recordId).thenAccept(id -> {
+                identities.add(identity);
                 runtime.deadLettersPublished.increment();
                 log.info("[{}] Dead letter {} published to {} as {}", topicName, recordId, deadLetterTopic, id);
             });
@@ -521,10 +527,19 @@ final class TopicScheduler implements DelayIndex.Listener {
             if (error == null) {
                 acknowledge(logPosition);
             } else {
-                recoveredDeadLetters.remove(deadLetterTopic);
+                deadLettered.remove(deadLetterTopic, known);
                 retryAppend(logPosition, error);
             }
         });
+    }
+
+    private static String property(MessageMetadata metadata, String key) {
+        for (KeyValue kv : metadata.getPropertiesList()) {
+            if (kv.getKey().equals(key)) {
+                return kv.getValue();
+            }
+        }
+        return null;
     }
 
     /**

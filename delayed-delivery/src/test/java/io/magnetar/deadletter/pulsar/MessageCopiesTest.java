@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Test;
 
 class MessageCopiesTest {
     private static ByteBuf lz4Batch(String... payloads) {
+        return batch(CompressionType.LZ4, payloads);
+    }
+
+    private static ByteBuf batch(CompressionType compression, String... payloads) {
         ByteBuf batch = Unpooled.buffer();
         for (int i = 0; i < payloads.length; i++) {
             SingleMessageMetadata single = new SingleMessageMetadata().setPartitionKey("key-" + i)
@@ -34,10 +38,10 @@ class MessageCopiesTest {
                     Unpooled.copiedBuffer(payloads[i], StandardCharsets.UTF_8), batch);
         }
         int uncompressed = batch.readableBytes();
-        ByteBuf compressed = CompressionCodecProvider.getCompressionCodec(CompressionType.LZ4).encode(batch);
+        ByteBuf compressed = CompressionCodecProvider.getCompressionCodec(compression).encode(batch);
         batch.release();
         MessageMetadata metadata = new MessageMetadata().setProducerName("p").setSequenceId(50)
-                .setPublishTime(123).setNumMessagesInBatch(payloads.length).setCompression(CompressionType.LZ4)
+                .setPublishTime(123).setNumMessagesInBatch(payloads.length).setCompression(compression)
                 .setUncompressedSize(uncompressed).setSchemaVersion(new byte[] {0, 0, 0, 2});
         ByteBuf entry = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, compressed);
         compressed.release();
@@ -72,6 +76,30 @@ class MessageCopiesTest {
             entry.release();
         }
         assertEquals(0, entry.refCnt(), "every slice released");
+    }
+
+    /** As BookKeeper hands entries out: a slice of a larger pooled direct buffer. */
+    private static ByteBuf asReadFromBookKeeper(ByteBuf entry) {
+        ByteBuf response = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(1024);
+        response.writeZero(37).writeBytes(entry).writeZero(100);
+        entry.release();
+        ByteBuf slice = response.retainedSlice(37, response.writerIndex() - 137);
+        response.release();
+        return slice;
+    }
+
+    @Test
+    void anUncompressedBatchSplitsToo() throws Exception {
+        ByteBuf entry = asReadFromBookKeeper(batch(CompressionType.NONE, "a", "b", "c", "d", "e"));
+        List<MessageCopies.Single> messages = MessageCopies.split(entry, 1, 2, -1, null);
+        try {
+            assertEquals(List.of("a", "b", "c", "d", "e"), messages.stream()
+                    .map(m -> m.payload().toString(StandardCharsets.UTF_8)).toList());
+            assertEquals("1:2:-1:4", messages.get(4).messageId());
+        } finally {
+            messages.forEach(m -> m.payload().release());
+            entry.release();
+        }
     }
 
     @Test
