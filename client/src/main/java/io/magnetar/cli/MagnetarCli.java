@@ -36,6 +36,8 @@ public final class MagnetarCli {
               features get TENANT                       show the tenant's features and where each comes from
               features set TENANT NAME=on|off|default   switch features for the tenant (default = cluster default)
               features reset TENANT                     drop every override of the tenant
+              dlq redrive TOPIC SUBSCRIPTION [--dead-letter-topic T] [--max N]
+                                                        move the subscription's dead letters back to it
               wait-ready SECONDS                        wait until the broker is healthy and public/default exists
             features: delay, transaction, retry, deadLetter, tagFilter
             URL defaults to $MAGNETAR_WEB_URL or http://127.0.0.1:8080; TOKEN to $MAGNETAR_AUTH_TOKEN""";
@@ -95,6 +97,7 @@ public final class MagnetarCli {
         try {
             return switch (command) {
                 case "features" -> features(args);
+                case "dlq" -> deadLetters(args);
                 case "wait-ready" -> waitReady(args);
                 default -> usage("unknown command '" + command + "'");
             };
@@ -185,6 +188,63 @@ public final class MagnetarCli {
         return OK;
     }
 
+    @SuppressWarnings("unchecked")
+    private int deadLetters(List<String> args) throws InterruptedException {
+        if (args.size() < 3 || !args.get(0).equals("redrive")) {
+            return usage("dlq redrive needs a topic and a subscription");
+        }
+        String topic = args.get(1);
+        String subscription = args.get(2);
+        StringBuilder query = new StringBuilder();
+        for (int i = 3; i < args.size(); i += 2) {
+            if (i + 1 >= args.size()) {
+                return usage(args.get(i) + " needs a value");
+            }
+            String key = switch (args.get(i)) {
+                case "--dead-letter-topic" -> "deadLetterTopic";
+                case "--max" -> "max";
+                default -> null;
+            };
+            if (key == null) {
+                return usage("unknown option " + args.get(i) + " of dlq redrive");
+            }
+            query.append(query.length() == 0 ? '?' : '&').append(key).append('=')
+                    .append(URLEncoder.encode(args.get(i + 1), StandardCharsets.UTF_8));
+        }
+        String name = topic.replaceFirst("^persistent://", "");
+        String[] parts = name.split("/");
+        if (parts.length != 3 || topic.startsWith("non-persistent://")) {
+            return usage("topic '" + topic + "' is not persistent://tenant/namespace/topic");
+        }
+        String path = url + "/magnetar/v1/deadletters/" + parts[0] + "/" + parts[1] + "/"
+                + URLEncoder.encode(parts[2], StandardCharsets.UTF_8) + "/"
+                + URLEncoder.encode(subscription, StandardCharsets.UTF_8) + "/redrive" + query;
+        HttpResponse<String> response;
+        try {
+            response = send(HttpRequest.newBuilder(URI.create(path)).POST(HttpRequest.BodyPublishers.noBody()),
+                    Duration.ofMinutes(6));
+        } catch (IOException e) {
+            err.println("magnetar: cannot reach " + url + ": " + e.getMessage());
+            return FAILED;
+        }
+        Object body;
+        try {
+            body = Json.parse(response.body());
+        } catch (RuntimeException e) {
+            err.println("magnetar: HTTP " + response.statusCode() + ": " + response.body());
+            return FAILED;
+        }
+        Map<String, Object> view = body instanceof Map ? (Map<String, Object>) body : Map.of();
+        if (response.statusCode() != 200) {
+            err.println("magnetar: HTTP " + response.statusCode() + ": " + view.get("reason"));
+            return FAILED;
+        }
+        Object moved = view.get("moved") instanceof Number n ? (Object) n.longValue() : view.get("moved");
+        out.println("moved " + moved + " dead letters from " + view.get("deadLetterTopic") + " back to "
+                + view.get("topic") + " for subscription " + view.get("subscription"));
+        return OK;
+    }
+
     private int waitReady(List<String> args) throws InterruptedException {
         if (args.size() != 1 || !args.get(0).matches("\\d+")) {
             return usage("wait-ready takes a number of seconds");
@@ -209,10 +269,15 @@ public final class MagnetarCli {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return send(request, Duration.ofSeconds(30));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, Duration timeout)
+            throws IOException, InterruptedException {
         if (token != null && !token.isBlank()) {
             request.header("Authorization", "Bearer " + token);
         }
-        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private int usage(String problem) {

@@ -42,12 +42,20 @@ class MagnetarCliTest {
         assertEquals(MagnetarCli.USAGE, run("--url", url, "features", "frobnicate", "public"));
         assertEquals(MagnetarCli.USAGE, run("--url"));
         assertEquals(MagnetarCli.USAGE, run("teleport"));
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "dlq", "redrive", "persistent://a/b/c"));
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "dlq", "redrive", "a/b", "sub"));
+        assertTrue(err().contains("'a/b' is not persistent://tenant/namespace/topic"), err());
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "dlq", "redrive", "a/b/c", "sub", "--max"));
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "dlq", "redrive", "a/b/c", "sub", "--all", "x"));
+        assertTrue(err().contains("unknown option --all of dlq redrive"), err());
     }
 
     @Test
     void unreachableBrokerIsAFailureNamingTheUrl() throws Exception {
         String url = "http://127.0.0.1:" + closedPort();
         assertEquals(MagnetarCli.FAILED, run("--url", url, "features", "get", "public"));
+        assertTrue(err().contains("cannot reach " + url), err());
+        assertEquals(MagnetarCli.FAILED, run("--url", url, "dlq", "redrive", "persistent://a/b/c", "sub"));
         assertTrue(err().contains("cannot reach " + url), err());
     }
 

@@ -87,6 +87,14 @@ public final class ScheduleRules {
         return at(key, dueAt, now, maxDelayMillis);
     }
 
+    /**
+     * Pulsar's own {@code deliverAt}, for a namespace that asks for the topic-level treatment: held like
+     * {@code TIMER_DELIVER_MS}, refused beyond the maximum delay, delivered at once when already due.
+     */
+    public ScheduleDecision decideDeliverAt(long deliverAt, long now, long maxDelayMillis) {
+        return at("deliverAt", deliverAt, now, maxDelayMillis);
+    }
+
     /** {@link #decide(Function, long, long)} with the cluster's maximum delay. */
     public ScheduleDecision decide(Function<String, String> properties, long now) {
         return decide(properties, now, maxDelayMillis);

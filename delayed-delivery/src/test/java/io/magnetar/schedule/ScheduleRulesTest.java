@@ -31,6 +31,15 @@ class ScheduleRulesTest {
     }
 
     @Test
+    void pulsarsDeliverAtAtTopicLevelIsHeldWithinTheMaximum() {
+        assertEquals(new ScheduleDecision.Hold(NOW + 5_000), rules.decideDeliverAt(NOW + 5_000, NOW, THREE_DAYS));
+        assertEquals(ScheduleDecision.DUE_NOW, rules.decideDeliverAt(NOW - 1, NOW, THREE_DAYS));
+        String reason = assertInstanceOf(ScheduleDecision.Refuse.class,
+                rules.decideDeliverAt(NOW + 120_000, NOW, 60_000)).reason();
+        assertTrue(reason.startsWith("deliverAt=") && reason.contains("beyond the maximum delay of 60 s"), reason);
+    }
+
+    @Test
     void delayLevelsUseTheTableAndClampAboveIt() {
         assertEquals(NOW + 1_000, dueAt(Map.of("DELAY", "1")));
         assertEquals(NOW + 10_000, dueAt(Map.of("DELAY", "3")));

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.magnetar.it.harness.BrokerNode;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.MultiBrokerCluster;
+import io.magnetar.it.harness.PulsarRuntime;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -207,9 +208,56 @@ class RetryDeadLetterIT {
                 survivorAdmin.close();
             }
 
+            redriveMovesTheDeadLettersBackToTheirSubscriptionOnly(cluster.broker(survivor), client);
+
             webSocketConsumerGetsTheSameBrokerSideRetry(cluster.broker(survivor), client, cluster.newAdmin(survivor));
             vanillaPulsarForTenantsWithTheFlagsOff(client, cluster.newAdmin(survivor));
         }
+    }
+
+    /**
+     * {@code bin/magnetar dlq redrive}, as an operator types it: the dead letters come back to {@code billing}
+     * alone, with a fresh count; a second run moves nothing.
+     */
+    private static void redriveMovesTheDeadLettersBackToTheirSubscriptionOnly(BrokerNode broker, PulsarClient client)
+            throws Exception {
+        CliRun first = cli(broker, "dlq", "redrive", TOPIC, "billing");
+        assertEquals(0, first.exitCode(), first.output());
+        assertTrue(first.output().contains("moved " + MESSAGES + " dead letters from " + DLQ), first.output());
+        CliRun again = cli(broker, "dlq", "redrive", TOPIC, "billing");
+        assertEquals(0, again.exitCode(), again.output());
+        assertTrue(again.output().contains("moved 0 dead letters"), "idempotent: " + again.output());
+        try (Consumer<String> billing = client.newConsumer(Schema.STRING).topic(TOPIC).subscriptionName("billing")
+                .subscriptionType(SubscriptionType.Shared).subscribe();
+             Consumer<String> audit = client.newConsumer(Schema.STRING).topic(TOPIC).subscriptionName("audit")
+                     .subscriptionType(SubscriptionType.Key_Shared).subscribe()) {
+            Map<String, Integer> back = new HashMap<>();
+            Message<String> m;
+            while ((m = billing.receive(5, TimeUnit.SECONDS)) != null) {
+                back.merge(m.getValue(), 1, Integer::sum);
+                assertNull(m.getProperty("RECONSUMETIMES"), "a fresh count");
+                assertEquals("1", m.getProperty("MAGNETAR_REDRIVES"));
+                assertTrue(m.getProperty("ORIGIN_MESSAGE_ID") != null, "still traceable");
+                billing.acknowledge(m);
+            }
+            assertEquals(MESSAGES, back.size(), "billing got its dead letters back: " + back);
+            assertTrue(back.values().stream().allMatch(c -> c == 1), "once each: " + back);
+            assertNull(audit.receive(2, TimeUnit.SECONDS), "the other subscription does not see them");
+        }
+    }
+
+    private record CliRun(int exitCode, String output) { }
+
+    private static CliRun cli(BrokerNode broker, String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(PulsarRuntime.magnetarScript().toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("MAGNETAR_WEB_URL", broker.webUrl());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bin/magnetar finished");
+        return new CliRun(p.exitValue(), out);
     }
 
     private static void badPoliciesAreRefusedAtSubscribe(PulsarClient client) {

@@ -158,6 +158,7 @@ class ScheduledMessagesIT {
             owner.restart(MultiBrokerCluster.START_TIMEOUT);
             deletingATopicDropsItsScheduledMessages(client, cluster); // first: nothing else is held by now
             namespaceMaximumDelay(client, cluster);
+            deliverAtAtTopicLevelWhenTheNamespaceAsks(client, cluster);
             plainPulsarForTenantsWithTheFeatureOff(client, cluster);
         }
     }
@@ -179,6 +180,38 @@ class ScheduledMessagesIT {
                 }
             });
             producer.newMessage().value("half a minute").property("TIMER_DELAY_SEC", "30").send();
+        }
+    }
+
+    /**
+     * Pulsar's own deliverAt: per subscription, ignored by Exclusive subscriptions — unless the namespace asks for
+     * the topic-level treatment, which holds it in the broker for every subscription type.
+     */
+    private static void deliverAtAtTopicLevelWhenTheNamespaceAsks(PulsarClient client, MultiBrokerCluster cluster)
+            throws Exception {
+        try (PulsarAdmin admin = cluster.newAdmin(0)) {
+            admin.namespaces().createNamespace("public/timed");
+            admin.namespaces().setProperty("public/timed", "magnetar.schedule.deliverAt", "topic");
+        }
+        for (String namespace : List.of("public/default", "public/timed")) {
+            String topic = "persistent://" + namespace + "/deliver-at";
+            try (Consumer<String> exclusive = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("x")
+                    .subscriptionType(SubscriptionType.Exclusive).subscribe();
+                 Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
+                long sent = System.currentTimeMillis();
+                MessageId id = producer.newMessage().value("later").deliverAfter(4, TimeUnit.SECONDS).send();
+                Message<String> m = exclusive.receive(20, TimeUnit.SECONDS);
+                long waited = System.currentTimeMillis() - sent;
+                assertTrue(m != null, namespace + ": delivered");
+                if (namespace.equals("public/timed")) {
+                    assertTrue(waited >= 4_000, "held until due, for Exclusive too: " + waited + " ms");
+                    assertEquals(id.toString(), m.getProperty("ORIGIN_MESSAGE_ID"));
+                } else {
+                    assertTrue(waited < 4_000, "Pulsar's own deliverAt: Exclusive gets it at once (" + waited
+                            + " ms)");
+                }
+                exclusive.acknowledge(m);
+            }
         }
     }
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.servlet.http.HttpServlet;
@@ -27,9 +29,12 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
     private static final Logger log = LoggerFactory.getLogger(MagnetarAdminServlet.class);
     private static final int MAX_BODY_BYTES = 64 * 1024;
     private static final long REQUEST_TIMEOUT_SECONDS = 30;
+    private static final long REDRIVE_TIMEOUT_SECONDS = 300;
 
     private PluginContext context;
     private FeaturesResource features;
+    private DeadLettersResource deadLetters;
+    private ExecutorService redrives;
 
     /** Validates Magnetar's keys early; the broker refuses to start on a bad value. */
     @Override
@@ -63,6 +68,14 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
         features = new FeaturesResource(context.flags(),
                 name -> pulsar.getPulsarResources().getTenantResources().getTenantAsync(name), authorizer,
                 context.metrics());
+        redrives = Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "magnetar-redrive");
+            thread.setDaemon(true);
+            return thread;
+        });
+        deadLetters = new DeadLettersResource(
+                name -> pulsar.getPulsarResources().getTenantResources().getTenantAsync(name), authorizer,
+                new ClientRedriver(pulsar::getClient, redrives), context.metrics());
         log.info("Magnetar admin REST API at {}/v1 (default features {})", BASE_PATH,
                 context.config().defaultFeatures());
     }
@@ -94,13 +107,17 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
             FeaturesResource.Caller caller = new FeaturesResource.Caller(
                     (String) req.getAttribute(AuthenticationFilter.AuthenticatedRoleAttributeName),
                     req.getAttribute(AuthenticationFilter.AuthenticatedDataAttributeName));
+            boolean redrive = DeadLettersResource.handles(req.getPathInfo());
+            long timeout = redrive ? REDRIVE_TIMEOUT_SECONDS : REQUEST_TIMEOUT_SECONDS;
             try {
-                response = features.handle(req.getMethod(), req.getPathInfo(),
-                        new String(body, StandardCharsets.UTF_8), caller)
-                        .get(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                response = (redrive
+                        ? deadLetters.handle(req.getMethod(), req.getPathInfo(), req.getQueryString(), caller)
+                        : features.handle(req.getMethod(), req.getPathInfo(), new String(body, StandardCharsets.UTF_8),
+                                caller))
+                        .get(timeout, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
-                response = new FeaturesResource.Response(503,
-                        "{\"reason\":\"metadata store did not answer within " + REQUEST_TIMEOUT_SECONDS + " s\"}");
+                response = new FeaturesResource.Response(503, "{\"reason\":\"no answer within " + timeout
+                        + " s" + (redrive ? " (the re-drive goes on; call again to continue)" : "") + "\"}");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 response = new FeaturesResource.Response(503, "{\"reason\":\"interrupted\"}");
@@ -125,6 +142,9 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
 
     @Override
     public void close() {
+        if (redrives != null) {
+            redrives.shutdownNow();
+        }
         if (context != null) {
             context.close();
         }

@@ -28,6 +28,7 @@ import org.apache.pulsar.common.allocator.PulsarByteBufAllocator;
 import org.apache.pulsar.common.api.proto.KeyValue;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
 import org.apache.pulsar.common.naming.TopicName;
+import org.apache.pulsar.common.policies.data.InactiveTopicDeleteMode;
 import org.apache.pulsar.common.policies.data.Policies;
 import org.apache.pulsar.common.protocol.Commands;
 import org.slf4j.Logger;
@@ -58,10 +59,16 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
 
     /** Namespace property: a maximum timer delay for the namespace, in seconds, below the cluster's. */
     static final String NAMESPACE_MAX_DELAY = "magnetar.schedule.maxDelaySeconds";
+    /**
+     * Namespace property: {@code topic} gives Pulsar's own {@code deliverAt} the scheduled-message treatment (held
+     * by the broker, then visible to every subscription type); {@code subscription}, the default, keeps Pulsar's.
+     */
+    static final String NAMESPACE_DELIVER_AT = "magnetar.schedule.deliverAt";
 
     private final ScheduleRuntime runtime;
     private final String tenant;
     private volatile long maxDelayMillis;
+    private volatile boolean deliverAtAtTopicLevel;
     private final Map<String, OrderedCompletions<PublishContext>> lines = new ConcurrentHashMap<>();
     private volatile TopicScheduler scheduler;
     private volatile Map<String, String> namespaceProperties = Map.of();
@@ -104,6 +111,12 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
      */
     private void readPolicies(Policies policies) {
         namespaceProperties = policies.properties == null ? Map.of() : Map.copyOf(policies.properties);
+        String deliverAt = namespaceProperties.get(NAMESPACE_DELIVER_AT);
+        if (deliverAt != null && !deliverAt.equals("topic") && !deliverAt.equals("subscription")) {
+            log.warn("[{}] Ignoring namespace property {}='{}': use topic or subscription", topic,
+                    NAMESPACE_DELIVER_AT, deliverAt);
+        }
+        deliverAtAtTopicLevel = "topic".equals(deliverAt);
         long cluster = runtime.rules().maxDelayMillis();
         String value = policies.properties == null ? null : policies.properties.get(NAMESPACE_MAX_DELAY);
         long limit = cluster;
@@ -176,12 +189,17 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
     /** The scheduling decision for a send; batches and markers are never scheduled (no per-message properties). */
     private ScheduleDecision decide(ByteBuf headersAndPayload) {
         MessageMetadata metadata = Commands.peekMessageMetadata(headersAndPayload, getName(), -1);
-        if (metadata == null || metadata.getPropertiesCount() == 0 || metadata.hasMarkerType()
+        boolean deliverAt = deliverAtAtTopicLevel && metadata != null && metadata.hasDeliverAtTime();
+        if (metadata == null || metadata.getPropertiesCount() == 0 && !deliverAt || metadata.hasMarkerType()
                 || metadata.hasNumMessagesInBatch() && metadata.getNumMessagesInBatch() > 1) {
             return ScheduleDecision.UNSCHEDULED;
         }
-        ScheduleDecision decision = runtime.rules().decide(key -> property(metadata, key), System.currentTimeMillis(),
-                maxDelayMillis);
+        long now = System.currentTimeMillis();
+        ScheduleDecision decision = metadata.getPropertiesCount() == 0 ? ScheduleDecision.UNSCHEDULED
+                : runtime.rules().decide(key -> property(metadata, key), now, maxDelayMillis);
+        if (decision == ScheduleDecision.UNSCHEDULED && deliverAt) {
+            decision = runtime.rules().decideDeliverAt(metadata.getDeliverAtTime(), now, maxDelayMillis);
+        }
         if (decision instanceof ScheduleDecision.Hold && metadata.hasNumChunksFromMsg()
                 && metadata.getNumChunksFromMsg() > 1) {
             return new ScheduleDecision.Refuse("chunked messages cannot be scheduled: send them unchunked");
@@ -327,10 +345,32 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
         return super.deleteForcefully().thenCompose(ignored -> deleteScheduled());
     }
 
-    /** Pulsar's inactive-topic GC deletes through a private path: its schedule log stays (known gap). */
     private CompletableFuture<Void> deleteScheduled() {
         TopicScheduler current = scheduler;
         return current == null ? CompletableFuture.completedFuture(null) : current.delete();
+    }
+
+    /**
+     * Pulsar's inactive-topic GC never takes a topic that still holds scheduled messages or redelivery copies:
+     * they would be lost with it.
+     */
+    @Override
+    public boolean isActive(InactiveTopicDeleteMode deleteMode) {
+        TopicScheduler current = scheduler;
+        return current != null && current.held() > 0 || super.isActive(deleteMode);
+    }
+
+    /**
+     * Every delete path of Pulsar's topic (the GC's too, which is private) passes here once the topic is fenced
+     * and its clients are gone: an empty schedule log goes with the topic. One still holding messages is deleted
+     * only after the topic itself is ({@link #delete()}), so a failed delete loses nothing.
+     */
+    @Override
+    public CompletableFuture<Void> deleteTopicPolicies() {
+        TopicScheduler current = scheduler;
+        CompletableFuture<Void> emptyLog = current != null && current.held() == 0 ? current.delete()
+                : CompletableFuture.completedFuture(null);
+        return emptyLog.thenCompose(ignored -> super.deleteTopicPolicies());
     }
 
     @Override

@@ -70,6 +70,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private volatile boolean closed;
     private volatile Set<String> recentlyAppended;
     private final List<Position> pendingAcks = new ArrayList<>();
+    private CompletableFuture<Void> deleted;
     /** Set when the log was recovered: dead letters may have been published before the broker stopped. */
     private volatile Position recoveredUpTo;
     /** Per dead-letter topic, the identities of the dead letters it holds (as far as this scheduler knows). */
@@ -597,7 +598,15 @@ final class TopicScheduler implements DelayIndex.Listener {
     }
 
     /** The topic was deleted: drops the held messages, the index's buckets and the schedule log itself. */
-    CompletableFuture<Void> delete() {
+    synchronized CompletableFuture<Void> delete() {
+        if (deleted != null) {
+            return deleted;
+        }
+        deleted = deleteOnce();
+        return deleted;
+    }
+
+    private CompletableFuture<Void> deleteOnce() {
         closed = true;
         wakeUp.cancel();
         runtime.unregister(this);
@@ -609,23 +618,23 @@ final class TopicScheduler implements DelayIndex.Listener {
             if (ledger == null) {
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Void> deleted = new CompletableFuture<>();
+            CompletableFuture<Void> done = new CompletableFuture<>();
             ledger.asyncDelete(new AsyncCallbacks.DeleteLedgerCallback() {
                 @Override
                 public void deleteLedgerComplete(Object ctx) {
                     log.info("[{}] Topic deleted: its schedule log and {} held messages are deleted too", topicName,
                             held);
-                    deleted.complete(null);
+                    done.complete(null);
                 }
 
                 @Override
                 public void deleteLedgerFailed(ManagedLedgerException exception, Object ctx) {
                     log.warn("[{}] Could not delete the schedule log of the deleted topic: {}", topicName,
                             exception.toString());
-                    deleted.complete(null);
+                    done.complete(null);
                 }
             }, null);
-            return deleted;
+            return done;
         });
     }
 
