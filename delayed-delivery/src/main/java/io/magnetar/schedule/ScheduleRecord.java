@@ -13,15 +13,18 @@ import java.nio.charset.StandardCharsets;
  *       and the subscription it goes back to; appended to the topic when due, seen by that subscription only;</li>
  *   <li>{@link Kind#DEAD_LETTER}: a message that ran out of reconsumes; after the magic and due time come the
  *       dead-letter topic's name (2-byte length, UTF-8), then the message; published to that topic when due.</li>
+ *   <li>{@link Kind#HALF}: a transactional half message, exactly as sent; its due time is its next check-back.
+ *       Appended to the topic when committed, dropped when rolled back.</li>
  * </ul>
  */
 public final class ScheduleRecord {
     static final short MAGIC = 0x4d53; // "MS"
     static final short REDELIVERY_MAGIC = 0x4d52; // "MR"
     static final short DEAD_LETTER_MAGIC = 0x4d44; // "MD"
+    static final short HALF_MAGIC = 0x4d54; // "MT"
     static final int HEADER_BYTES = 2 + 8;
 
-    public enum Kind { SCHEDULED, REDELIVERY, DEAD_LETTER }
+    public enum Kind { SCHEDULED, REDELIVERY, DEAD_LETTER, HALF }
 
     private ScheduleRecord() {
     }
@@ -33,6 +36,10 @@ public final class ScheduleRecord {
 
     public static ByteBuf encodeRedelivery(ByteBufAllocator allocator, long dueAtMillis, ByteBuf message) {
         return encode(allocator, REDELIVERY_MAGIC, dueAtMillis, null, message);
+    }
+
+    public static ByteBuf encodeHalf(ByteBufAllocator allocator, long checkAtMillis, ByteBuf message) {
+        return encode(allocator, HALF_MAGIC, checkAtMillis, null, message);
     }
 
     public static ByteBuf encodeDeadLetter(ByteBufAllocator allocator, long dueAtMillis, String topic,
@@ -62,6 +69,7 @@ public final class ScheduleRecord {
             case MAGIC -> Kind.SCHEDULED;
             case REDELIVERY_MAGIC -> Kind.REDELIVERY;
             case DEAD_LETTER_MAGIC -> Kind.DEAD_LETTER;
+            case HALF_MAGIC -> Kind.HALF;
             default -> null;
         };
     }

@@ -38,6 +38,7 @@ class ScheduleRecordTest {
         ByteBuf deadLetter = ScheduleRecord.encodeDeadLetter(ByteBufAllocator.DEFAULT, 43L,
                 "persistent://acme/ns/t-sub-DLQ", message);
         ByteBuf scheduled = ScheduleRecord.encode(ByteBufAllocator.DEFAULT, 44L, message);
+        ByteBuf half = ScheduleRecord.encodeHalf(ByteBufAllocator.DEFAULT, 45L, message);
         try {
             assertEquals(ScheduleRecord.Kind.REDELIVERY, ScheduleRecord.kind(redelivery));
             assertEquals(ScheduleRecord.Kind.DEAD_LETTER, ScheduleRecord.kind(deadLetter));
@@ -47,7 +48,9 @@ class ScheduleRecordTest {
             assertEquals(43L, ScheduleRecord.dueAt(deadLetter));
             assertEquals("persistent://acme/ns/t-sub-DLQ", ScheduleRecord.deadLetterTopic(deadLetter));
             assertEquals(null, ScheduleRecord.deadLetterTopic(redelivery));
-            for (ByteBuf record : new ByteBuf[] {redelivery, deadLetter, scheduled}) {
+            assertEquals(ScheduleRecord.Kind.HALF, ScheduleRecord.kind(half));
+            assertEquals(45L, ScheduleRecord.dueAt(half));
+            for (ByteBuf record : new ByteBuf[] {redelivery, deadLetter, scheduled, half}) {
                 assertEquals("the message", ScheduleRecord.message(record).toString(StandardCharsets.UTF_8));
             }
             assertThrows(IllegalArgumentException.class, () -> ScheduleRecord.kind(message));
@@ -55,6 +58,7 @@ class ScheduleRecordTest {
             redelivery.release();
             deadLetter.release();
             scheduled.release();
+            half.release();
             message.release();
         }
     }

@@ -24,6 +24,7 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     private PluginContext context;
     private static final String SUBSCRIPTIONS_REFUSED = "SUBSCRIBE commands refused, by reason";
     private SubscriptionPropertiesCheck subscriptionPropertiesCheck;
+    private TransactionalProducerCheck transactionalProducerCheck;
 
     @Override
     public void initialize(PulsarService pulsar) throws Exception {
@@ -36,6 +37,10 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
                         "filter_expression"),
                 context.metrics().counter("subscriptions_refused", SUBSCRIPTIONS_REFUSED, "reason",
                         "retry_policy"));
+        transactionalProducerCheck = new TransactionalProducerCheck(
+                tenant -> flags.isEnabled(tenant, Feature.TRANSACTION),
+                context.metrics().counter("producers_refused", "PRODUCER commands refused, by reason", "reason",
+                        "transaction_off"));
         log.info("Magnetar broker interceptor initialized (default features {})", context.config().defaultFeatures());
     }
 
@@ -48,6 +53,8 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     public void onPulsarCommand(BaseCommand command, ServerCnx cnx) throws InterceptException {
         if (command.getType() == BaseCommand.Type.SUBSCRIBE && command.hasSubscribe()) {
             subscriptionPropertiesCheck.check(command.getSubscribe());
+        } else if (command.getType() == BaseCommand.Type.PRODUCER && command.hasProducer()) {
+            transactionalProducerCheck.check(command.getProducer());
         }
     }
 

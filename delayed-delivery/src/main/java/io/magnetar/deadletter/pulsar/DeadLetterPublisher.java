@@ -24,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes dead letters through the broker's own client (the dead-letter topic may be owned by another broker),
- * one producer per dead-letter topic. Each dead letter carries its schedule-log record id, so that after a crash
+ * Publishes dead letters, transaction check-backs and check-max records through the broker's own client (the
+ * target topic may be owned by another broker), one producer per target topic, named so that Magnetar's topic class
+ * appends what it publishes as it is (a dead letter is not scheduled, a check is not taken for a resolution). Each dead letter carries its schedule-log record id, so that after a crash
  * the records still pending can be checked against what their topic already holds.
  */
 public final class DeadLetterPublisher implements AutoCloseable {
@@ -36,11 +37,17 @@ public final class DeadLetterPublisher implements AutoCloseable {
         PulsarClient get() throws Exception;
     }
 
+    /** Producer names of this publisher start with it; topics publish such messages as they are. */
+    public static final String PRODUCER_PREFIX = "magnetar-publisher-";
+
     private final ClientSource client;
+    private final String producerName;
     private final Map<String, CompletableFuture<Producer<byte[]>>> producers = new ConcurrentHashMap<>();
 
-    public DeadLetterPublisher(ClientSource client) {
+    /** @param brokerId this broker's id: one producer name per broker, so brokers never collide on a topic */
+    public DeadLetterPublisher(ClientSource client, String brokerId) {
         this.client = client;
+        this.producerName = PRODUCER_PREFIX + brokerId;
     }
 
     /** Publishes {@code message} (metadata and payload, as stored in the schedule log) to {@code topic}. */
@@ -107,6 +114,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
             try {
                 return client.get().newProducer(Schema.BYTES)
                         .topic(name)
+                        .producerName(producerName)
                         .enableBatching(false)
                         .blockIfQueueFull(true)
                         .sendTimeout(30, TimeUnit.SECONDS)

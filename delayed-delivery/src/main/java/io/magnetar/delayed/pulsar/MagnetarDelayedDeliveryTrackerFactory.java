@@ -4,6 +4,8 @@ import io.magnetar.delayed.IndexStats;
 import io.magnetar.delayed.TopicDelayIndex;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.metrics.MagnetarMetrics;
+import io.magnetar.schedule.ScheduleConfig;
+import io.magnetar.transaction.TransactionConfig;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +55,9 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
     public void initialize(PulsarService pulsar) {
         ServiceConfiguration conf = pulsar.getConfiguration();
         config = DelayedDeliveryConfig.from(conf.getProperties());
+        // the topic factory has no start hook: its keys are checked here, so a bad value stops the broker's start
+        ScheduleConfig.from(conf.getProperties());
+        TransactionConfig.from(conf.getProperties());
         bookKeeper = pulsar::getBookKeeperClient;
         replication = BookKeeperIndexStore.LedgerReplication.of(conf);
         legacyStorage = new LegacyBucketSnapshotStorage(bookKeeper);

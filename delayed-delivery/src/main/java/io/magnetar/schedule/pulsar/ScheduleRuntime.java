@@ -8,10 +8,13 @@ import io.magnetar.delayed.pulsar.DelayedDeliveryConfig;
 import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
 import io.magnetar.deadletter.pulsar.FailedMessages;
 import io.magnetar.flags.Feature;
+import io.magnetar.flags.FeatureSet;
 import io.magnetar.metrics.MagnetarMetrics;
 import io.magnetar.plugin.PluginContext;
 import io.magnetar.schedule.ScheduleConfig;
 import io.magnetar.schedule.ScheduleRules;
+import io.magnetar.transaction.TransactionConfig;
+import io.magnetar.transaction.TransactionRules;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -52,10 +55,23 @@ final class ScheduleRuntime implements AutoCloseable {
     private final MagnetarMetrics retryMetrics;
     private final DeadLetterPublisher deadLetters;
     private final boolean redeliveryRouting;
+    /** Transactional messages (tenant flag {@code transaction}). */
+    private final TransactionRules transactionRules;
+    private final MagnetarMetrics transactionMetrics;
+    final LongAdder halvesHeld;
+    final LongAdder transactionsCommitted;
+    final LongAdder transactionsRolledBack;
+    final LongAdder transactionUnknowns;
+    final LongAdder transactionChecks;
+    final LongAdder transactionsCheckMax;
+    final LongAdder transactionResolutionsIgnored;
+    final LongAdder transactionResolutionsRefused;
+    final LongAdder transactionSendsRefused;
 
     ScheduleRuntime(PulsarService pulsar) throws Exception {
         ServiceConfiguration conf = pulsar.getConfiguration();
         this.rules = ScheduleConfig.from(conf.getProperties()).rules();
+        this.transactionRules = new TransactionRules(TransactionConfig.from(conf.getProperties()));
         this.indexSettings = DelayedDeliveryConfig.from(conf.getProperties()).index();
         this.context = PluginContext.start(pulsar, "schedule");
         this.bookKeeper = pulsar::getBookKeeperClient;
@@ -86,13 +102,41 @@ final class ScheduleRuntime implements AutoCloseable {
         deadLettersPublished = retryMetrics.counter("dead_letters_published",
                 "dead letters published to their dead-letter topic");
         retryMetrics.bind(pulsar);
-        deadLetters = new DeadLetterPublisher(pulsar::getClient);
+        deadLetters = new DeadLetterPublisher(pulsar::getClient, pulsar.getBrokerId());
+        transactionMetrics = new MagnetarMetrics("transaction", conf.getClusterName());
+        halvesHeld = transactionMetrics.counter("half_messages", "half messages stored");
+        transactionsCommitted = transactionMetrics.counter("committed", "transactions committed (appended)");
+        transactionsRolledBack = transactionMetrics.counter("rolled_back", "transactions rolled back");
+        transactionUnknowns = transactionMetrics.counter("unknown_answers", "UNKNOWN resolutions received");
+        transactionChecks = transactionMetrics.counter("checks_sent", "check-backs published to producer groups");
+        transactionsCheckMax = transactionMetrics.counter("check_max_reached",
+                "half messages moved to the check-max topic after their last check");
+        transactionResolutionsIgnored = transactionMetrics.counter("resolutions_ignored",
+                "resolutions of transactions already resolved the same way (or before a restart)");
+        transactionResolutionsRefused = transactionMetrics.counter("resolutions_refused",
+                "resolutions refused: unknown transaction, another group, or the opposite of its outcome");
+        transactionSendsRefused = transactionMetrics.counter("sends_refused",
+                "half messages or resolutions refused at publish for bad properties");
+        transactionMetrics.bind(pulsar);
         redeliveryRouting = conf.getEntryFilterNames() != null && conf.getEntryFilterNames().contains(ENTRY_FILTER);
         if (!redeliveryRouting) {
             log.warn("entryFilterNames does not list {}: broker-side retry and dead letters stay off on this broker "
                     + "(Pulsar redelivers failed messages itself) even for tenants with retry or deadLetter on",
                     ENTRY_FILTER);
         }
+    }
+
+    /** The tenant's features: one map lookup, shared by every feature check of a publish. */
+    FeatureSet features(String tenant) {
+        return context.flags().effective(tenant);
+    }
+
+    boolean transactionEnabled(String tenant) {
+        return context.flags().isEnabled(tenant, Feature.TRANSACTION);
+    }
+
+    TransactionRules transactionRules() {
+        return transactionRules;
     }
 
     boolean retryEnabled(String tenant) {
@@ -152,6 +196,7 @@ final class ScheduleRuntime implements AutoCloseable {
     public void close() {
         deadLetters.close();
         retryMetrics.close();
+        transactionMetrics.close();
         executor.shutdownNow();
         context.close();
     }

@@ -1,17 +1,22 @@
 package io.magnetar.schedule.pulsar;
 
 import io.magnetar.deadletter.RetryPolicy;
+import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
 import io.magnetar.deadletter.pulsar.FailedMessages;
 import io.magnetar.deadletter.pulsar.RetryingSubscription;
+import io.magnetar.flags.Feature;
+import io.magnetar.flags.FeatureSet;
 import io.magnetar.schedule.OrderedCompletions;
 import io.magnetar.schedule.ScheduleDecision;
 import io.magnetar.schedule.ScheduleRecord;
+import io.magnetar.transaction.TransactionDecision;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.ManagedCursor;
@@ -136,41 +141,39 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
 
     @Override
     public void publishMessage(ByteBuf headersAndPayload, PublishContext context) {
-        if (!runtime.delayEnabled(tenant)) {
+        FeatureSet features = runtime.features(tenant);
+        boolean delay = features.contains(Feature.DELAY);
+        boolean transaction = features.contains(Feature.TRANSACTION);
+        String producer = context.getProducerName();
+        if (!delay && !transaction || producer == null || producer.startsWith(DeadLetterPublisher.PRODUCER_PREFIX)) {
             super.publishMessage(headersAndPayload, context);
             return;
         }
-        String producer = context.getProducerName();
-        ScheduleDecision decision = producer == null ? ScheduleDecision.UNSCHEDULED : decide(headersAndPayload);
-        OrderedCompletions<PublishContext> line = producer == null ? null : lines.get(producer);
-        if (decision instanceof ScheduleDecision.Hold || decision instanceof ScheduleDecision.Refuse) {
+        Intercepted intercepted = intercept(headersAndPayload, delay, transaction);
+        OrderedCompletions<PublishContext> line = lines.get(producer);
+        if (intercepted != null) {
             if (line == null) {
                 line = lines.computeIfAbsent(producer, name -> new OrderedCompletions<>(COMPLETE));
             }
             CompletableFuture<Void> earlierWrites = line.active() ? DONE : writeBarrier();
             OrderedCompletions<PublishContext>.Slot slot = line.enqueue(context);
-            if (decision instanceof ScheduleDecision.Refuse refuse) {
-                runtime.refused.increment();
-                log.info("[{}] Refused a send of producer {}: {}", getName(), producer, refuse.reason());
+            if (intercepted.refusal() != null) {
+                log.info("[{}] Refused a send of producer {}: {}", getName(), producer, intercepted.refusal());
                 earlierWrites.whenComplete((ignored, e) -> slot.finish(
-                        new BrokerServiceException.NotAllowedException(refuse.reason()), -1, -1));
+                        new BrokerServiceException.NotAllowedException(intercepted.refusal()), -1, -1));
                 return;
             }
-            long dueAt = ((ScheduleDecision.Hold) decision).dueAtMillis();
-            ByteBuf record = ScheduleRecord.encode(PulsarByteBufAllocator.DEFAULT, dueAt, headersAndPayload);
-            try {
-                scheduler(false).hold(record, dueAt).thenCombine(earlierWrites, (position, ignored) -> position)
-                        .whenComplete((position, e) -> {
-                            if (e != null) {
-                                slot.finish(new BrokerServiceException.PersistenceException(
-                                        e.getCause() != null ? e.getCause() : e), -1, -1);
-                            } else {
-                                slot.finish(null, position.getLedgerId(), position.getEntryId());
-                            }
-                        });
-            } finally {
-                record.release();
-            }
+            intercepted.stored().thenCombine(earlierWrites, (position, ignored) -> position)
+                    .whenComplete((position, e) -> {
+                        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                        if (cause instanceof BrokerServiceException.NotAllowedException) {
+                            slot.finish((BrokerServiceException) cause, -1, -1);
+                        } else if (cause != null) {
+                            slot.finish(new BrokerServiceException.PersistenceException(cause), -1, -1);
+                        } else {
+                            slot.finish(null, position.getLedgerId(), position.getEntryId());
+                        }
+                    });
             return;
         }
         if (line != null && line.active()) {
@@ -186,15 +189,65 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
         super.publishMessage(headersAndPayload, context);
     }
 
-    /** The scheduling decision for a send; batches and markers are never scheduled (no per-message properties). */
-    private ScheduleDecision decide(ByteBuf headersAndPayload) {
+    /** A send the topic answers itself: refused, or stored elsewhere (the future gives the id its producer gets). */
+    private record Intercepted(String refusal, CompletableFuture<Position> stored) { }
+
+    /**
+     * What becomes of a send: null when Pulsar appends it as usual. Batches and markers are never intercepted (a
+     * batch header carries no per-message properties).
+     */
+    private Intercepted intercept(ByteBuf headersAndPayload, boolean delay, boolean transaction) {
         MessageMetadata metadata = Commands.peekMessageMetadata(headersAndPayload, getName(), -1);
-        boolean deliverAt = deliverAtAtTopicLevel && metadata != null && metadata.hasDeliverAtTime();
+        boolean deliverAt = delay && deliverAtAtTopicLevel && metadata != null && metadata.hasDeliverAtTime();
         if (metadata == null || metadata.getPropertiesCount() == 0 && !deliverAt || metadata.hasMarkerType()
                 || metadata.hasNumMessagesInBatch() && metadata.getNumMessagesInBatch() > 1) {
-            return ScheduleDecision.UNSCHEDULED;
+            return null;
         }
         long now = System.currentTimeMillis();
+        ScheduleDecision schedule = delay ? decide(metadata, deliverAt, now) : ScheduleDecision.UNSCHEDULED;
+        if (transaction) {
+            TransactionDecision decision = runtime.transactionRules().decide(key -> property(metadata, key),
+                    TopicName.get(topic).getPartitionIndex(), schedule != ScheduleDecision.UNSCHEDULED, now);
+            if (decision instanceof TransactionDecision.Refuse refuse) {
+                runtime.transactionSendsRefused.increment();
+                return new Intercepted(refuse.reason(), null);
+            }
+            if (decision instanceof TransactionDecision.Half half) {
+                if (metadata.hasNumChunksFromMsg() && metadata.getNumChunksFromMsg() > 1) {
+                    runtime.transactionSendsRefused.increment();
+                    return new Intercepted("chunked messages cannot be half messages: send them unchunked", null);
+                }
+                ByteBuf record = ScheduleRecord.encodeHalf(PulsarByteBufAllocator.DEFAULT, half.firstCheckAtMillis(),
+                        headersAndPayload);
+                try {
+                    runtime.halvesHeld.increment();
+                    return new Intercepted(null, scheduler(false).hold(record, half.firstCheckAtMillis()));
+                } finally {
+                    record.release();
+                }
+            }
+            if (decision instanceof TransactionDecision.Resolve resolve) {
+                return new Intercepted(null, scheduler(false).halves().resolve(resolve));
+            }
+        }
+        if (schedule instanceof ScheduleDecision.Refuse refuse) {
+            runtime.refused.increment();
+            return new Intercepted(refuse.reason(), null);
+        }
+        if (schedule instanceof ScheduleDecision.Hold hold) {
+            ByteBuf record = ScheduleRecord.encode(PulsarByteBufAllocator.DEFAULT, hold.dueAtMillis(),
+                    headersAndPayload);
+            try {
+                return new Intercepted(null, scheduler(false).hold(record, hold.dueAtMillis()));
+            } finally {
+                record.release();
+            }
+        }
+        return null;
+    }
+
+    /** The scheduling decision for an unbatched send. */
+    private ScheduleDecision decide(MessageMetadata metadata, boolean deliverAt, long now) {
         ScheduleDecision decision = metadata.getPropertiesCount() == 0 ? ScheduleDecision.UNSCHEDULED
                 : runtime.rules().decide(key -> property(metadata, key), now, maxDelayMillis);
         if (decision == ScheduleDecision.UNSCHEDULED && deliverAt) {

@@ -70,6 +70,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private volatile boolean closed;
     private volatile Set<String> recentlyAppended;
     private final List<Position> pendingAcks = new ArrayList<>();
+    private final HalfMessages halves;
     private CompletableFuture<Void> deleted;
     /** Set when the log was recovered: dead letters may have been published before the broker stopped. */
     private volatile Position recoveredUpTo;
@@ -80,6 +81,7 @@ final class TopicScheduler implements DelayIndex.Listener {
         this.topic = topic;
         this.runtime = runtime;
         this.topicName = TopicName.get(topic.getName());
+        this.halves = new HalfMessages(this, runtime, topicName);
         this.wakeUp = new WakeUp(runtime.executor(), System::currentTimeMillis, MAX_SLEEP_MILLIS, this::onWake);
     }
 
@@ -138,6 +140,7 @@ final class TopicScheduler implements DelayIndex.Listener {
         index = new DelayIndex(topicName.toString(), new BookKeeperIndexStore(runtime.bookKeeper(), scheduleLog,
                 runtime.replication()), runtime.indexSettings(), System::currentTimeMillis, this, runtime.stats());
         runtime.register(this);
+        halves.loadCheckCounts(cursor.getCursorProperties());
         if (!recover) {
             ready.complete(null);
             return;
@@ -304,6 +307,58 @@ final class TopicScheduler implements DelayIndex.Listener {
         return stored;
     }
 
+    HalfMessages halves() {
+        return halves;
+    }
+
+    CompletableFuture<Void> ready() {
+        return ready;
+    }
+
+    ManagedCursor cursor() {
+        return cursor;
+    }
+
+    /** Whether a log entry is marked done (or about to be: acknowledgements are flushed in bursts). */
+    boolean acknowledged(Position position) {
+        synchronized (pendingAcks) {
+            if (pendingAcks.contains(position)) {
+                return true;
+            }
+        }
+        return cursor.isMessageDeleted(position);
+    }
+
+    /** Holds a log entry again, due at {@code dueAt}. */
+    void reindex(Position position, long dueAt) {
+        if (!closed) {
+            index.add(position.getLedgerId(), position.getEntryId(), dueAt);
+            rearm();
+        }
+    }
+
+    /** Reads one record of the log. */
+    CompletableFuture<Entry> read(Position position) {
+        CompletableFuture<Entry> read = new CompletableFuture<>();
+        scheduleLog.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
+            @Override
+            public void readEntryComplete(Entry entry, Object ctx) {
+                read.complete(entry);
+            }
+
+            @Override
+            public void readEntryFailed(ManagedLedgerException exception, Object ctx) {
+                read.completeExceptionally(exception);
+            }
+        }, null);
+        return read;
+    }
+
+    boolean inLog(Position position) {
+        Position last = scheduleLog.getLastConfirmedEntry();
+        return last != null && position.compareTo(last) <= 0;
+    }
+
     long held() {
         DelayIndex current = index;
         return current == null ? 0 : current.size();
@@ -364,19 +419,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private void readAndAppend(List<Position> due) {
         List<CompletableFuture<Entry>> reads = new ArrayList<>(due.size());
         for (Position position : due) {
-            CompletableFuture<Entry> read = new CompletableFuture<>();
-            scheduleLog.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
-                @Override
-                public void readEntryComplete(Entry entry, Object ctx) {
-                    read.complete(entry);
-                }
-
-                @Override
-                public void readEntryFailed(ManagedLedgerException exception, Object ctx) {
-                    read.completeExceptionally(exception);
-                }
-            }, null);
-            reads.add(read);
+            reads.add(read(position));
         }
         CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
             for (int i = 0; i < due.size(); i++) {
@@ -423,35 +466,67 @@ final class TopicScheduler implements DelayIndex.Listener {
         }
         long dueAt = ScheduleRecord.dueAt(record);
         ScheduleRecord.Kind kind = ScheduleRecord.kind(record);
-        ByteBuf message = ScheduleRecord.message(record);
-        String origin = logPosition.getLedgerId() + ":" + logPosition.getEntryId() + ":"
-                + topicName.getPartitionIndex();
         if (kind == ScheduleRecord.Kind.DEAD_LETTER) {
-            deadLetter(logPosition, ScheduleRecord.deadLetterTopic(record), message, origin, dueAt);
+            deadLetter(logPosition, ScheduleRecord.deadLetterTopic(record), ScheduleRecord.message(record),
+                    recordId(logPosition), dueAt);
             return;
         }
+        if (kind == ScheduleRecord.Kind.HALF) {
+            halves.checkDue(logPosition, record);
+            return;
+        }
+        appendToTopic(logPosition, record).whenComplete((appended, e) -> {
+            if (e != null) {
+                retryAppend(logPosition, e);
+                return;
+            }
+            if (kind == ScheduleRecord.Kind.SCHEDULED && appended) {
+                runtime.appended.increment();
+                runtime.appendLateness.recordLateness(Math.max(0, System.currentTimeMillis() - dueAt));
+            }
+            acknowledge(logPosition);
+        });
+    }
+
+    String recordId(Position logPosition) {
+        return logPosition.getLedgerId() + ":" + logPosition.getEntryId() + ":" + topicName.getPartitionIndex();
+    }
+
+    /**
+     * Appends a record's message to the topic through Pulsar's publish path; completes with false when it was
+     * appended already before the broker stopped (found in the topic's tail). The caller acknowledges the record.
+     * A scheduled message or committed half gets {@code ORIGIN_MESSAGE_ID} = its record id (the id its producer
+     * got) and loses its scheduling / half-message properties; a redelivery copy keeps its own
+     * {@code ORIGIN_MESSAGE_ID}, carries its record id, and is never replicated (it is for one subscription of this
+     * cluster). Either way: the publish time of this append (the topic's TTL counts from now), no deliverAt.
+     */
+    CompletableFuture<Boolean> appendToTopic(Position logPosition, ByteBuf record) {
+        ScheduleRecord.Kind kind = ScheduleRecord.kind(record);
+        ByteBuf message = ScheduleRecord.message(record);
+        String origin = recordId(logPosition);
         Set<String> alreadyAppended = recentlyAppended;
         if (alreadyAppended != null && alreadyAppended.remove(origin)) {
-            log.info("[{}] Scheduled message {} was appended before the broker stopped; not appending it again",
-                    topicName, origin);
-            acknowledge(logPosition);
-            return;
+            log.info("[{}] Message {} of the schedule log was appended before the broker stopped; not appending it "
+                    + "again", topicName, origin);
+            return CompletableFuture.completedFuture(false);
         }
         ByteBuf duplicate = message.duplicate();
         MessageMetadata metadata = new MessageMetadata();
         Commands.parseMessageMetadata(duplicate, metadata);
         metadata.clearDeliverAtTime();
         metadata.setPublishTime(System.currentTimeMillis());
-        if (kind == ScheduleRecord.Kind.SCHEDULED) {
-            withoutSchedulingProperties(metadata);
-            metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(origin);
-        } else {
+        if (kind == ScheduleRecord.Kind.REDELIVERY) {
             metadata.addProperty().setKey(RetryProperties.RECORD_ID).setValue(origin);
             metadata.clearReplicateTo();
             metadata.addReplicateTo(topic.getBrokerService().getPulsar().getConfiguration().getClusterName());
+        } else {
+            withoutProperties(metadata, kind == ScheduleRecord.Kind.HALF ? HalfMessages.CLEARED_ON_COMMIT
+                    : ScheduleRules.PROPERTIES);
+            metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(origin);
         }
         ByteBuf appended = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, duplicate);
         long sequence = appendSequence.incrementAndGet();
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
         try {
             topic.appendDue(appended, new PublishContext() {
                 @Override
@@ -467,22 +542,19 @@ final class TopicScheduler implements DelayIndex.Listener {
                 @Override
                 public void completed(Exception e, long ledgerId, long entryId) {
                     if (e == null) {
-                        if (kind == ScheduleRecord.Kind.SCHEDULED) {
-                            runtime.appended.increment();
-                            runtime.appendLateness.recordLateness(Math.max(0, System.currentTimeMillis() - dueAt));
-                        }
-                        acknowledge(logPosition);
+                        done.complete(true);
                     } else {
-                        retryAppend(logPosition, e);
+                        done.completeExceptionally(e);
                     }
                 }
             });
         } finally {
             appended.release();
         }
+        return done;
     }
 
-    private void retryAppend(Position logPosition, Throwable error) {
+    void retryAppend(Position logPosition, Throwable error) {
         if (closed) {
             return;
         }
@@ -544,13 +616,14 @@ final class TopicScheduler implements DelayIndex.Listener {
     }
 
     /**
-     * Drops the scheduling properties, as RocketMQ does when a delayed message comes due: a consumer that forwards
-     * the message, or a replicator that copies it to another cluster, must not schedule it a second time.
+     * Drops the scheduling properties of a due message, as RocketMQ does (a consumer that forwards the message, or a
+     * replicator that copies it to another cluster, must not schedule it a second time), or the half-message
+     * properties of a committed one.
      */
-    private static void withoutSchedulingProperties(MessageMetadata metadata) {
+    private static void withoutProperties(MessageMetadata metadata, Set<String> dropped) {
         List<KeyValue> kept = new ArrayList<>(metadata.getPropertiesCount());
         for (KeyValue kv : metadata.getPropertiesList()) {
-            if (!ScheduleRules.PROPERTIES.contains(kv.getKey())) {
+            if (!dropped.contains(kv.getKey())) {
                 kept.add(new KeyValue().copyFrom(kv));
             }
         }
@@ -564,7 +637,7 @@ final class TopicScheduler implements DelayIndex.Listener {
      * Marks a log entry as appended. Acknowledgements are gathered and persisted together (one cursor write per
      * burst, not one per message): each persisted write costs a BookKeeper add on the cursor's ledger.
      */
-    private void acknowledge(Position position) {
+    void acknowledge(Position position) {
         boolean first;
         synchronized (pendingAcks) {
             first = pendingAcks.isEmpty();
