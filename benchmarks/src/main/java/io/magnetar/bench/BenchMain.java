@@ -21,7 +21,10 @@ public final class BenchMain {
                         + "InMemory vs Bucket trackers", io.magnetar.bench.delayedbroker.RecoveryBenchmark::run),
                 Benchmark.of("offload", "tiered storage, real broker + s3proxy: magnetar-s3 vs Pulsar's jcloud S3 "
                         + "offloader, offload/read MB/s, 4 readers, CPU/GB",
-                        io.magnetar.bench.offload.OffloadBenchmark::run)
+                        io.magnetar.bench.offload.OffloadBenchmark::run),
+                Benchmark.of("transactions", "transactional messages on a real broker: Magnetar's half message + "
+                        + "commit vs plain sends vs Pulsar native transactions, commit-to-visible latency",
+                        io.magnetar.bench.transactions.TransactionsBenchmark::run)
                 // one Benchmark.of(...) line per benchmark
         )) {
             BENCHMARKS.put(b.name(), b);

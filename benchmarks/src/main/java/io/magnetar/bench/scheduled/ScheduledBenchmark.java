@@ -1,11 +1,10 @@
 package io.magnetar.bench.scheduled;
 
+import io.magnetar.bench.Host;
 import io.magnetar.delayed.IndexStats;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -62,7 +61,7 @@ public final class ScheduledBenchmark {
         SplittableRandom random = new SplittableRandom(SEED);
 
         out.printf("scheduled-messages benchmark (%s): one Pulsar 4.0.8 standalone with Magnetar, delay on for"
-                + " tenant public; load average at start %s%n", quick ? "quick" : "full", loadAverage());
+                + " tenant public; load average at start %s%n", quick ? "quick" : "full", Host.loadAverage());
         out.printf("  publish: 1 KiB, batching off, %d in flight, plain vs TIMER_DELAY_SEC=60..3600; one discarded"
                 + " warm-up round (r0) then %d alternating rounds of %d s (after %d s warm-up), medians%n",
                 IN_FLIGHT, rounds, measureMs / 1000, warmupMs / 1000);
@@ -443,14 +442,6 @@ public final class ScheduledBenchmark {
     private static double median(List<Double> values) {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (Exception e) {
-            return "?";
-        }
     }
 
     private static void progress(String phase) {
