@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Producer;
@@ -33,12 +35,21 @@ final class ClientRedriver implements DeadLettersResource.Redriver {
         PulsarClient get() throws Exception;
     }
 
+    /**
+     * The prefix of Magnetar's own producers (as in the lib jar's publisher): the topic appends what they send as it
+     * is, never taking a re-driven message for a scheduled or transactional one.
+     */
+    static final String PRODUCER_PREFIX = "magnetar-publisher-";
+
     private final ClientSource client;
     private final ExecutorService executor;
+    private final Supplier<String> brokerId;
+    private final AtomicLong producersCreated = new AtomicLong();
 
-    ClientRedriver(ClientSource client, ExecutorService executor) {
+    ClientRedriver(ClientSource client, ExecutorService executor, Supplier<String> brokerId) {
         this.client = client;
         this.executor = executor;
+        this.brokerId = brokerId;
     }
 
     @Override
@@ -71,6 +82,7 @@ final class ClientRedriver implements DeadLettersResource.Redriver {
                 Producer<byte[]> producer = producers.get(target);
                 if (producer == null) {
                     producer = pulsar.newProducer(Schema.BYTES).topic(target).enableBatching(false)
+                            .producerName(PRODUCER_PREFIX + "redrive-" + brokerId.get() + "-" + producersCreated.incrementAndGet())
                             .blockIfQueueFull(true).create();
                     producers.put(target, producer);
                 }

@@ -75,7 +75,7 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
         });
         deadLetters = new DeadLettersResource(
                 name -> pulsar.getPulsarResources().getTenantResources().getTenantAsync(name), authorizer,
-                new ClientRedriver(pulsar::getClient, redrives), context.metrics());
+                new ClientRedriver(pulsar::getClient, redrives, pulsar::getBrokerId), context.metrics());
         log.info("Magnetar admin REST API at {}/v1 (default features {})", BASE_PATH,
                 context.config().defaultFeatures());
     }

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.Producer;
@@ -41,13 +42,16 @@ public final class DeadLetterPublisher implements AutoCloseable {
     public static final String PRODUCER_PREFIX = "magnetar-publisher-";
 
     private final ClientSource client;
-    private final String producerName;
+    private final Supplier<String> brokerId;
     private final Map<String, CompletableFuture<Producer<byte[]>>> producers = new ConcurrentHashMap<>();
 
-    /** @param brokerId this broker's id: one producer name per broker, so brokers never collide on a topic */
-    public DeadLetterPublisher(ClientSource client, String brokerId) {
+    /**
+     * @param brokerId this broker's id (known only once the broker started): one producer name per broker, so
+     *     brokers never collide on a topic
+     */
+    public DeadLetterPublisher(ClientSource client, Supplier<String> brokerId) {
         this.client = client;
-        this.producerName = PRODUCER_PREFIX + brokerId;
+        this.brokerId = brokerId;
     }
 
     /** Publishes {@code message} (metadata and payload, as stored in the schedule log) to {@code topic}. */
@@ -114,7 +118,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
             try {
                 return client.get().newProducer(Schema.BYTES)
                         .topic(name)
-                        .producerName(producerName)
+                        .producerName(PRODUCER_PREFIX + brokerId.get())
                         .enableBatching(false)
                         .blockIfQueueFull(true)
                         .sendTimeout(30, TimeUnit.SECONDS)

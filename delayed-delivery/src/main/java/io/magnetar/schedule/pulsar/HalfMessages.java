@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.bookkeeper.mledger.Entry;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.pulsar.broker.service.BrokerServiceException;
@@ -59,6 +58,9 @@ final class HalfMessages {
         }
     };
     private final Map<Position, CompletableFuture<Position>> commits = new ConcurrentHashMap<>();
+    private static final long RECENT_BYTES = 8L << 20;
+    private final LinkedHashMap<Position, ByteBuf> recent = new LinkedHashMap<>();
+    private long recentBytes;
 
     HalfMessages(TopicScheduler scheduler, ScheduleRuntime runtime, TopicName topicName) {
         this.scheduler = scheduler;
@@ -108,18 +110,65 @@ final class HalfMessages {
             runtime.transactionUnknowns.increment();
             return CompletableFuture.completedFuture(txn);
         }
+        ByteBuf cached = take(txn);
+        if (cached != null) {
+            try {
+                return apply(txn, id, cached, resolve);
+            } finally {
+                cached.release();
+            }
+        }
         return scheduler.read(txn).thenCompose(entry -> {
             try {
-                return apply(txn, id, entry, resolve);
+                return apply(txn, id, entry.getDataBuffer(), resolve);
             } finally {
                 entry.release();
             }
         });
     }
 
-    private CompletableFuture<Position> apply(Position txn, String id, Entry entry,
+    /**
+     * Keeps a just-stored half in memory (most are resolved within milliseconds), so that its resolution does not
+     * read it back from BookKeeper; bounded, oldest dropped first. Takes over the caller's reference.
+     */
+    void remember(Position txn, ByteBuf record) {
+        synchronized (recent) {
+            ByteBuf previous = recent.put(txn, record);
+            recentBytes += record.readableBytes();
+            if (previous != null) {
+                recentBytes -= previous.readableBytes();
+                previous.release();
+            }
+            var eldest = recent.entrySet().iterator();
+            while (recentBytes > RECENT_BYTES && eldest.hasNext()) {
+                ByteBuf dropped = eldest.next().getValue();
+                eldest.remove();
+                recentBytes -= dropped.readableBytes();
+                dropped.release();
+            }
+        }
+    }
+
+    private ByteBuf take(Position txn) {
+        synchronized (recent) {
+            ByteBuf record = recent.remove(txn);
+            if (record != null) {
+                recentBytes -= record.readableBytes();
+            }
+            return record;
+        }
+    }
+
+    void close() {
+        synchronized (recent) {
+            recent.values().forEach(ByteBuf::release);
+            recent.clear();
+            recentBytes = 0;
+        }
+    }
+
+    private CompletableFuture<Position> apply(Position txn, String id, ByteBuf record,
                                               TransactionDecision.Resolve resolve) {
-        ByteBuf record = entry.getDataBuffer();
         if (!ScheduleRecord.isRecord(record) || ScheduleRecord.kind(record) != ScheduleRecord.Kind.HALF) {
             return refuse(id, "not a half message of " + topicName);
         }
@@ -270,6 +319,10 @@ final class HalfMessages {
     }
 
     private void forgetChecks(Position txn) {
+        ByteBuf cached = take(txn);
+        if (cached != null) {
+            cached.release();
+        }
         if (checks.remove(txn) != null) {
             scheduler.cursor().removeCursorProperty(CHECKS_PREFIX + txn.getLedgerId() + ":" + txn.getEntryId());
         }

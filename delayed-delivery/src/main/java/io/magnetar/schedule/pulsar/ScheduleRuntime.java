@@ -102,7 +102,7 @@ final class ScheduleRuntime implements AutoCloseable {
         deadLettersPublished = retryMetrics.counter("dead_letters_published",
                 "dead letters published to their dead-letter topic");
         retryMetrics.bind(pulsar);
-        deadLetters = new DeadLetterPublisher(pulsar::getClient, pulsar.getBrokerId());
+        deadLetters = new DeadLetterPublisher(pulsar::getClient, pulsar::getBrokerId);
         transactionMetrics = new MagnetarMetrics("transaction", conf.getClusterName());
         halvesHeld = transactionMetrics.counter("half_messages", "half messages stored");
         transactionsCommitted = transactionMetrics.counter("committed", "transactions committed (appended)");

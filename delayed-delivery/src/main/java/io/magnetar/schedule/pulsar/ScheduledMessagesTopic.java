@@ -25,6 +25,7 @@ import org.apache.bookkeeper.mledger.ManagedLedgerException;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.pulsar.broker.service.BrokerService;
 import org.apache.pulsar.broker.service.BrokerServiceException;
+import org.apache.pulsar.broker.service.MagnetarProducerAccess;
 import org.apache.pulsar.broker.service.Producer;
 import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
@@ -155,7 +156,7 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
             if (line == null) {
                 line = lines.computeIfAbsent(producer, name -> new OrderedCompletions<>(COMPLETE));
             }
-            CompletableFuture<Void> earlierWrites = line.active() ? DONE : writeBarrier();
+            CompletableFuture<Void> earlierWrites = line.active() || noEarlierWrites(producer) ? DONE : writeBarrier();
             OrderedCompletions<PublishContext>.Slot slot = line.enqueue(context);
             if (intercepted.refusal() != null) {
                 log.info("[{}] Refused a send of producer {}: {}", getName(), producer, intercepted.refusal());
@@ -219,12 +220,17 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
                 }
                 ByteBuf record = ScheduleRecord.encodeHalf(PulsarByteBufAllocator.DEFAULT, half.firstCheckAtMillis(),
                         headersAndPayload);
-                try {
-                    runtime.halvesHeld.increment();
-                    return new Intercepted(null, scheduler(false).hold(record, half.firstCheckAtMillis()));
-                } finally {
-                    record.release();
-                }
+                TopicScheduler scheduler = scheduler(false);
+                runtime.halvesHeld.increment();
+                CompletableFuture<Position> stored = scheduler.hold(record, half.firstCheckAtMillis());
+                stored.whenComplete((position, e) -> {
+                    if (e == null) {
+                        scheduler.halves().remember(position, record);
+                    } else {
+                        record.release();
+                    }
+                });
+                return new Intercepted(null, stored);
             }
             if (decision instanceof TransactionDecision.Resolve resolve) {
                 return new Intercepted(null, scheduler(false).halves().resolve(resolve));
@@ -268,6 +274,15 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
             }
         }
         return null;
+    }
+
+    /**
+     * True when the producer has no publish in flight but this one: its acknowledgement can go out at once, with no
+     * barrier written (a producer that waits for each send, as a transactional producer does, never needs one).
+     */
+    private boolean noEarlierWrites(String producerName) {
+        Producer producer = getProducers().get(producerName);
+        return producer != null && MagnetarProducerAccess.pendingPublishes(producer) <= 1;
     }
 
     /** Completes once every write submitted to this topic before it has completed. */

@@ -9,6 +9,7 @@ import io.magnetar.schedule.ScheduleRecord;
 import io.magnetar.schedule.ScheduleRules;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,7 +70,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private boolean scanPending;
     private volatile boolean closed;
     private volatile Set<String> recentlyAppended;
-    private final List<Position> pendingAcks = new ArrayList<>();
+    private final Set<Position> pendingAcks = new LinkedHashSet<>();
     private final HalfMessages halves;
     private CompletableFuture<Void> deleted;
     /** Set when the log was recovered: dead letters may have been published before the broker stopped. */
@@ -681,6 +682,7 @@ final class TopicScheduler implements DelayIndex.Listener {
 
     private CompletableFuture<Void> deleteOnce() {
         closed = true;
+        halves.close();
         wakeUp.cancel();
         runtime.unregister(this);
         DelayIndex current = index;
@@ -716,6 +718,7 @@ final class TopicScheduler implements DelayIndex.Listener {
         closed = true;
         wakeUp.cancel();
         runtime.unregister(this);
+        halves.close();
         if (cursor != null) {
             flushAcknowledgements();
         }
