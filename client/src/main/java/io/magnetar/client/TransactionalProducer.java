@@ -2,6 +2,7 @@ package io.magnetar.client;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -78,6 +79,7 @@ public final class TransactionalProducer<T> implements AutoCloseable {
     private final Producer<T> producer;
     private final Consumer<byte[]> checks;
     private final Map<String, CompletableFuture<Producer<byte[]>>> resolvers = new ConcurrentHashMap<>();
+    private final Set<CompletableFuture<MessageId>> answers = ConcurrentHashMap.newKeySet();
 
     private TransactionalProducer(PulsarClient client, Schema<T> schema, String topic, String group,
                                   TransactionListener<T> listener) throws PulsarClientException {
@@ -122,9 +124,10 @@ public final class TransactionalProducer<T> implements AutoCloseable {
     }
 
     /**
-     * Sends the half message, runs the local transaction, and sends its answer; when this returns COMMIT_MESSAGE the
-     * message is in the topic, unless the answer was lost (logged; the check-back covers it, as in RocketMQ).
-     * Throws when the half message is refused or not stored; then nothing ran.
+     * Sends the half message, runs the local transaction, and sends its answer one-way, as RocketMQ does: the
+     * message becomes visible when the broker applies the answer, a moment later; a lost answer is logged and
+     * covered by the check-back. {@link #close} waits for the answers still on their way. Throws when the half
+     * message is refused or not stored; then nothing ran.
      */
     public SendResult send(Half<T> half, Object arg) throws PulsarClientException {
         TypedMessageBuilder<T> message = producer.newMessage().value(half.value()).properties(half.properties())
@@ -137,14 +140,15 @@ public final class TransactionalProducer<T> implements AutoCloseable {
         LocalTransactionState state = ask(() -> listener.executeLocalTransaction(new HalfMessage<>(transactionId,
                 topic, half.key(), half.value(), half.properties(), 0), arg), transactionId);
         if (state != LocalTransactionState.UNKNOW) {
-            try {
-                resolve(topic, transactionId, state).get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException e) {
-                log.log(Level.WARNING, "Resolution " + state + " of transaction " + transactionId + " on " + topic
-                        + " not delivered; the broker will ask back", e);
-            }
+            CompletableFuture<MessageId> answer = resolve(topic, transactionId, state);
+            answers.add(answer);
+            answer.whenComplete((ignored, e) -> {
+                answers.remove(answer);
+                if (e != null) {
+                    log.log(Level.WARNING, "Resolution " + state + " of transaction " + transactionId + " on "
+                            + topic + " not delivered; the broker will ask back", e);
+                }
+            });
         }
         return new SendResult(transactionId, state);
     }
@@ -223,6 +227,14 @@ public final class TransactionalProducer<T> implements AutoCloseable {
 
     @Override
     public void close() throws PulsarClientException {
+        try {
+            CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                    .get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.log(Level.WARNING, "Some answers were not delivered before close; the broker will ask back", e);
+        }
         checks.close();
         for (CompletableFuture<Producer<byte[]>> resolver : resolvers.values()) {
             resolver.thenAccept(Producer::closeAsync);

@@ -58,6 +58,8 @@ final class HalfMessages {
         }
     };
     private final Map<Position, CompletableFuture<Position>> commits = new ConcurrentHashMap<>();
+    /** When the last check of each checked, unresolved half went out (for the check-to-answer latency). */
+    private final Map<Position, Long> checkedAt = new ConcurrentHashMap<>();
     private static final long RECENT_BYTES = 8L << 20;
     private final LinkedHashMap<Position, ByteBuf> recent = new LinkedHashMap<>();
     private long recentBytes;
@@ -185,6 +187,11 @@ final class HalfMessages {
             }
             outcomes.put(txn, resolve.resolution() == Resolution.COMMIT ? Outcome.COMMITTING : Outcome.ROLLED_BACK);
         }
+        Long asked = checkedAt.remove(txn);
+        if (asked != null) {
+            runtime.transactionCheckAnswerMillis.add(System.currentTimeMillis() - asked);
+            runtime.transactionChecksAnswered.increment();
+        }
         if (resolve.resolution() == Resolution.ROLLBACK) {
             scheduler.acknowledge(txn);
             forgetChecks(txn);
@@ -273,6 +280,7 @@ final class HalfMessages {
                 request.release();
             }
             checks.put(txn, check.checkTimes());
+            checkedAt.put(txn, System.currentTimeMillis());
             scheduler.cursor().putCursorProperty(CHECKS_PREFIX + txn.getLedgerId() + ":" + txn.getEntryId(),
                     Integer.toString(check.checkTimes())).exceptionally(e -> {
                         log.warn("[{}] Could not persist the check count of transaction {}: {}", topicName, id,
@@ -319,6 +327,7 @@ final class HalfMessages {
     }
 
     private void forgetChecks(Position txn) {
+        checkedAt.remove(txn);
         ByteBuf cached = take(txn);
         if (cached != null) {
             cached.release();

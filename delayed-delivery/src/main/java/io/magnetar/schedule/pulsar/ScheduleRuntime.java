@@ -67,6 +67,8 @@ final class ScheduleRuntime implements AutoCloseable {
     final LongAdder transactionResolutionsIgnored;
     final LongAdder transactionResolutionsRefused;
     final LongAdder transactionSendsRefused;
+    final LongAdder transactionCheckAnswerMillis;
+    final LongAdder transactionChecksAnswered;
 
     ScheduleRuntime(PulsarService pulsar) throws Exception {
         ServiceConfiguration conf = pulsar.getConfiguration();
@@ -117,6 +119,10 @@ final class ScheduleRuntime implements AutoCloseable {
                 "resolutions refused: unknown transaction, another group, or the opposite of its outcome");
         transactionSendsRefused = transactionMetrics.counter("sends_refused",
                 "half messages or resolutions refused at publish for bad properties");
+        transactionCheckAnswerMillis = transactionMetrics.counter("check_answer_millis",
+                "summed time from a check-back to the resolution that answered it (divide by checks_answered)");
+        transactionChecksAnswered = transactionMetrics.counter("checks_answered",
+                "resolutions that answered a check-back");
         transactionMetrics.bind(pulsar);
         redeliveryRouting = conf.getEntryFilterNames() != null && conf.getEntryFilterNames().contains(ENTRY_FILTER);
         if (!redeliveryRouting) {
