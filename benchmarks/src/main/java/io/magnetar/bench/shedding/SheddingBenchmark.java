@@ -146,6 +146,9 @@ public final class SheddingBenchmark {
             double unloadRatio = ratio(magnetar.unloadsPerHour(), bestBuiltin.unloadsPerHour());
             out.printf(Locale.ROOT, "best-balancing built-in: %s; Magnetar's max/avg ratio %.3f, unload ratio %s%n",
                     bestBuiltin.policy(), balanceRatio, format(unloadRatio));
+            if (UnloadFloor.applies(trace)) {
+                printFloor(out, trace, bestBuiltin);
+            }
             worstBalance = Math.max(worstBalance, balanceRatio);
             worstUnloads = Math.max(worstUnloads, unloadRatio);
             if (trace.steady) {
@@ -158,6 +161,29 @@ public final class SheddingBenchmark {
         out.printf(Locale.ROOT, "RESULT worst_balance_ratio_vs_best_builtin=%.3f worst_unload_ratio_vs_best_builtin=%s "
                         + "steady_pingpong=%d max_cycles_to_converge=%s%n", worstBalance, format(worstUnloads),
                 steadyPingPong, maxCycles == Integer.MAX_VALUE ? "never" : Integer.toString(maxCycles));
+    }
+
+    /**
+     * The fewest unloads any strategy needs to match the best built-in's balance seed by seed, against the built-in's
+     * own unloads: above 0.5, the target of half its unloads cannot be met without balancing worse.
+     */
+    private static void printFloor(PrintStream out, Trace trace, Row bestBuiltin) {
+        double sum = 0;
+        List<String> perSeed = new ArrayList<>();
+        for (int i = 0; i < bestBuiltin.results().size(); i++) {
+            Simulation.Result result = bestBuiltin.results().get(i);
+            java.util.OptionalInt floor = UnloadFloor.of(trace, i + 1, result.maxOverAvg());
+            if (floor.isEmpty()) {
+                return;
+            }
+            sum += floor.getAsInt();
+            perSeed.add(floor.getAsInt() + "/" + result.unloads());
+        }
+        double floorPerHour = sum / bestBuiltin.results().size() / (trace.durationMillis / World.HOUR);
+        double ratio = ratio(floorPerHour, bestBuiltin.unloadsPerHour());
+        out.printf(Locale.ROOT, "fewest unloads that can match its balance (lower bound, per seed vs its own: %s): "
+                        + "%.1f/h, unload ratio %s -> the <= 0.5 target is %s%n", String.join(" ", perSeed),
+                floorPerHour, format(ratio), ratio > 0.5 ? "out of reach" : "within reach");
     }
 
     private static double ratio(double ours, double theirs) {

@@ -17,6 +17,7 @@ final class Simulation {
     static final double CONVERGED_RATIO = 1.10;
     static final long CONVERGED_HOLD = 10 * 60_000;
     static final double HOT = 0.85;
+    static final double HOT_MULTIPLIER = 8;
 
     /** What one run measured. */
     record Result(double maxOverAvg, double stdPoints, double brokerMinutesAbove85, int unloads, double hours,
@@ -133,15 +134,7 @@ final class Simulation {
                     world.bundles.get(orphan).owner = policy.assign(orphan, world.now);
                 }
             }
-            case HOT_BUNDLE -> {
-                World.Bundle largest = null;
-                for (World.Bundle bundle : world.bundles.values()) {
-                    if (largest == null || world.work(bundle) > world.work(largest)) {
-                        largest = bundle;
-                    }
-                }
-                largest.multiplier *= 8;
-            }
+            case HOT_BUNDLE -> world.heatLargestBundle(HOT_MULTIPLIER);
             case START -> {
             }
         }
