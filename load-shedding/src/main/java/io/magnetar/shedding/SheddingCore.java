@@ -58,6 +58,7 @@ public final class SheddingCore {
     /** Last reported throughput and when, kept a while after a bundle leaves the reports (its broker died). */
     private final Map<String, double[]> lastSeenThroughput = new HashMap<>();
     private LoadSnapshot lastSnapshot;
+    private List<Split> splits = List.of();
     private boolean balancing;
     private double noiseSum;
     private double noiseCount;
@@ -171,12 +172,21 @@ public final class SheddingCore {
         }
     }
 
+    /**
+     * The bundles the latest {@link #plan} found too hot for any broker, largest first: splitting them is the only way
+     * to balance their brokers (the plan meanwhile moves everything else off those brokers).
+     */
+    public synchronized List<Split> splitSuggestions() {
+        return splits;
+    }
+
     /** Takes in a snapshot and returns the moves to make now; they are assumed made from here on. */
     public synchronized List<Move> plan(LoadSnapshot snapshot) {
         observe(snapshot);
         long now = snapshot.nowMillis();
         View view = new View(now);
         List<Move> moves = new ArrayList<>();
+        splits = List.of();
         if (view.brokers.size() < 2) {
             return moves;
         }
@@ -189,6 +199,7 @@ public final class SheddingCore {
         double level = view.level(active);
         double triggerBand = Math.max(config.triggerFraction() * level, config.minGap());
         double targetBand = triggerBand * config.targetFraction() / config.triggerFraction();
+        splits = view.tooHotToMove(active, level, triggerBand);
         if (!balancing && view.significantDeviation(active, level) > triggerBand) {
             balancing = true;
         }
@@ -724,6 +735,29 @@ public final class SheddingCore {
                 max = Math.max(max, deviation(broker, level) - 2 * errors.get(broker));
             }
             return max;
+        }
+
+        /**
+         * Bundles more than {@code band} above the level wherever they go: on every active broker, that broker's base
+         * load plus the bundle's cost there exceeds it.
+         */
+        List<Split> tooHotToMove(List<String> active, double level, double band) {
+            List<Split> found = new ArrayList<>();
+            for (String broker : active) {
+                for (BundleLoad bundle : bundlesOn(broker)) {
+                    double alone = Double.POSITIVE_INFINITY;
+                    for (String b : active) {
+                        double[] fit = fits.get(b);
+                        alone = Math.min(alone, fit[0] + fit[1] * bundle.throughput());
+                    }
+                    if (alone > level + band) {
+                        double[] own = fits.get(broker);
+                        found.add(new Split(bundle.bundle(), broker, own[0] + own[1] * bundle.throughput(), level));
+                    }
+                }
+            }
+            found.sort(Comparator.comparingDouble(Split::load).reversed());
+            return List.copyOf(found);
         }
 
         double maxLoad(List<String> active) {

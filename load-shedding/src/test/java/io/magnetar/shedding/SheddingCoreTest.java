@@ -128,6 +128,31 @@ class SheddingCoreTest {
     }
 
     @Test
+    void suggestsSplittingABundleNoBrokerCanHoldAndMovesTheRestAwayFromIt() {
+        String hot = "t/hot/0x00000000_0xffffffff";
+        TestCluster cluster = new TestCluster().bundle(hot, "a", 60);
+        for (String b : List.of("a", "b", "c")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 10, b, 2);
+        }
+        SheddingCore core = core();
+        run(core, cluster, 3, 0);
+
+        // 0.6 alone against a level of about 0.4: no broker can take it within the band.
+        assertEquals(List.of(hot), core.splitSuggestions().stream().map(Split::bundle).toList());
+        assertEquals("a", core.splitSuggestions().get(0).broker());
+        assertEquals(0.6, core.splitSuggestions().get(0).load(), 1e-6);
+        assertFalse(cluster.moveCounts.containsKey(hot), "moving the hot bundle only moves the hot spot");
+        assertEquals(1, cluster.bundlesOn("a"), "everything else left the hot bundle's broker");
+
+        // Split in two halves (as Pulsar does, both stay on the owner): each could sit below the level elsewhere.
+        cluster.owners.remove(hot);
+        cluster.throughputs.remove(hot);
+        cluster.bundle("t/hot/0x00000000_0x7fffffff", "a", 30).bundle("t/hot/0x7fffffff_0xffffffff", "a", 30);
+        run(core, cluster, 1, 40 * MINUTE);
+        assertTrue(core.splitSuggestions().isEmpty(), "suggested " + core.splitSuggestions());
+    }
+
+    @Test
     void swapsWhenEveryBundleIsTooBigForTheGap() {
         TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE)
                 .bundle("t/x1/0x00000000_0xffffffff", "a", 30).bundle("t/x2/0x00000000_0xffffffff", "a", 30)

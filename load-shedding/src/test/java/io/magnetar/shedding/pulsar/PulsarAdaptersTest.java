@@ -58,17 +58,22 @@ class PulsarAdaptersTest {
 
     /** Broker a: 12 bundles at 70 % CPU; broker b: none at 2 %. */
     private static LoadData modularLoadData() {
+        return modularLoadData(0, 70);
+    }
+
+    /** As above, the first bundle {@code firstExtraMb} MB/s larger and broker a at {@code cpuOfA} % CPU. */
+    private static LoadData modularLoadData(double firstExtraMb, double cpuOfA) {
         LoadData loadData = new LoadData();
         Map<String, NamespaceBundleStats> onA = new HashMap<>();
         for (int i = 0; i < 12; i++) {
-            NamespaceBundleStats stats = stats(4 + i * 0.25);
+            NamespaceBundleStats stats = stats(4 + i * 0.25 + (i == 0 ? firstExtraMb : 0));
             onA.put(bundle(i), stats);
             BundleData data = new BundleData(10, 1000, stats);
             data.update(stats);
             loadData.getBundleData().put(bundle(i), data);
         }
         LocalBrokerData a = new LocalBrokerData();
-        a.update(usage(70), onA);
+        a.update(usage(cpuOfA), onA);
         a.setLastUpdate(NOW);
         LocalBrokerData b = new LocalBrokerData();
         b.update(usage(2), new HashMap<>());
@@ -95,6 +100,21 @@ class PulsarAdaptersTest {
             assertEquals(Optional.of("b:8080"), to);
         }
         assertTrue(unloads.size() <= 8, "unloaded " + unloads.size() + " of 12 to balance two brokers");
+    }
+
+    @Test
+    void modularStrategySuggestsSplittingABundleTooHotForAnyBroker() {
+        MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
+        // bundle 0 carries 200 of a's 254 MB/s at 95 % CPU: about 75 % alone, against a balanced level near 48 %
+        LoadData loadData = modularLoadData(196, 95);
+
+        Multimap<String, String> unloads = strategy.findBundlesForUnloading(loadData, new ServiceConfiguration());
+
+        assertEquals(1, strategy.splitSuggestions().size(), "suggested " + strategy.splitSuggestions());
+        assertEquals(bundle(0), strategy.splitSuggestions().get(0).bundle());
+        assertEquals("a:8080", strategy.splitSuggestions().get(0).broker());
+        assertFalse(unloads.isEmpty(), "the other bundles still leave the hot broker");
+        assertFalse(unloads.containsValue(bundle(0)), "moving the hot bundle only moves the hot spot");
     }
 
     @Test
