@@ -149,6 +149,13 @@ public final class SheddingBenchmark {
             if (UnloadFloor.applies(trace)) {
                 printFloor(out, trace, bestBuiltin);
             }
+            int splits = magnetar.results().stream().mapToInt(Simulation.Result::splitsSuggested).sum();
+            if (splits > 0) {
+                out.printf(Locale.ROOT, "Magnetar suggested splitting %d bundle(s) over the %d seeds, %d of them the one "
+                                + "that turned hot (a split is the operator's or Pulsar's auto-split's to make; not "
+                                + "simulated)%n", splits, seeds,
+                        magnetar.results().stream().mapToInt(Simulation.Result::hotSplitsSuggested).sum());
+            }
             worstBalance = Math.max(worstBalance, balanceRatio);
             worstUnloads = Math.max(worstUnloads, unloadRatio);
             if (trace.steady) {

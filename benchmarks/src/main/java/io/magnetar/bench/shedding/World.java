@@ -124,8 +124,8 @@ final class World {
         return bundle;
     }
 
-    /** The largest bundle's traffic grows {@code factor} times. */
-    void heatLargestBundle(double factor) {
+    /** The largest bundle's traffic grows {@code factor} times; returns its name. */
+    String heatLargestBundle(double factor) {
         Bundle largest = null;
         for (Bundle bundle : bundles.values()) {
             if (largest == null || work(bundle) > work(largest)) {
@@ -133,6 +133,7 @@ final class World {
             }
         }
         largest.multiplier *= factor;
+        return largest.name;
     }
 
     double diurnal(Bundle bundle, long at) {
