@@ -95,6 +95,8 @@ public final class SheddingBenchmark {
     public static void run(boolean quick, PrintStream out) throws Exception {
         // The built-ins warn on every overloaded broker they see; the tables are the output.
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.pulsar", "error");
+        // Magnetar's split warnings too: the tables count its suggestions.
+        System.setProperty("org.slf4j.simpleLogger.log.io.magnetar.shedding", "error");
         int seeds = quick ? 2 : 3;
         List<Trace> traces = Trace.all(quick);
         Map<String, Function<World, SheddingPolicy>> policies = policies();
