@@ -543,6 +543,8 @@ public final class SheddingCore {
         final Map<String, Double> throughput = new HashMap<>();
         final Map<String, double[]> fits = new HashMap<>();
         final Map<String, Double> errors = new HashMap<>();
+        /** Base load plus the cost of the bundles too hot to move, where there are any. */
+        final Map<String, Double> floors = new HashMap<>();
 
         View(long now) {
             this.now = now;
@@ -720,9 +722,12 @@ public final class SheddingCore {
             return (low + high) / 2;
         }
 
-        /** Distance from the level; a broker whose base load alone is above the level is measured from its base. */
+        /**
+         * Distance from the level; a broker whose base load alone, or with the bundles too hot for any broker, is
+         * above the level is measured from that floor (nothing can take it lower).
+         */
         double deviation(String broker, double level) {
-            return load(broker) - Math.max(level, fits.get(broker)[0]);
+            return load(broker) - Math.max(level, floors.getOrDefault(broker, fits.get(broker)[0]));
         }
 
         /**
@@ -739,7 +744,8 @@ public final class SheddingCore {
 
         /**
          * Bundles more than {@code band} above the level wherever they go: on every active broker, that broker's base
-         * load plus the bundle's cost there exceeds it.
+         * load plus the bundle's cost there exceeds it. Their owners are measured from them from here on, unless
+         * that floor is above the overload threshold.
          */
         List<Split> tooHotToMove(List<String> active, double level, double band) {
             List<Split> found = new ArrayList<>();
@@ -753,9 +759,13 @@ public final class SheddingCore {
                     if (alone > level + band) {
                         double[] own = fits.get(broker);
                         found.add(new Split(bundle.bundle(), broker, own[0] + own[1] * bundle.throughput(), level));
+                        floors.merge(broker, own[1] * bundle.throughput(), Double::sum);
                     }
                 }
             }
+            floors.replaceAll((broker, hot) -> fits.get(broker)[0] + hot);
+            // Over the overload threshold even so: every other bundle there suffers, so all of them may leave.
+            floors.values().removeIf(floor -> floor > config.overloadThreshold());
             found.sort(Comparator.comparingDouble(Split::load).reversed());
             return List.copyOf(found);
         }

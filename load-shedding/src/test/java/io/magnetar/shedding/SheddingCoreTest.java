@@ -157,7 +157,9 @@ class SheddingCoreTest {
         assertEquals("a", core.splitSuggestions().get(0).broker());
         assertEquals(0.6, core.splitSuggestions().get(0).load(), 1e-6);
         assertFalse(cluster.moveCounts.containsKey(hot), "moving the hot bundle only moves the hot spot");
-        assertEquals(1, cluster.bundlesOn("a"), "everything else left the hot bundle's broker");
+        // The rest leaves until what stays beside it is within the band: that broker is measured from the bundle.
+        assertTrue(cluster.bundlesOn("a") <= 4, cluster.bundlesOn("a") + " bundles still on a");
+        assertTrue(cluster.load("a") - 0.6 <= 0.04, "a at " + cluster.load("a"));
 
         // Split in two halves (as Pulsar does, both stay on the owner): each could sit below the level elsewhere.
         cluster.owners.remove(hot);
