@@ -153,10 +153,11 @@ public final class SheddingBenchmark {
             }
             int splits = magnetar.results().stream().mapToInt(Simulation.Result::splitsSuggested).sum();
             if (splits > 0) {
-                out.printf(Locale.ROOT, "Magnetar suggested splitting %d bundle(s) over the %d seeds, %d of them the one "
-                                + "that turned hot (a split is the operator's or Pulsar's auto-split's to make; not "
-                                + "simulated)%n", splits, seeds,
-                        magnetar.results().stream().mapToInt(Simulation.Result::hotSplitsSuggested).sum());
+                String which = trace.has(Trace.EventType.HOT_BUNDLE) ? String.format(Locale.ROOT, ", %d of them the "
+                        + "one that turned hot", magnetar.results().stream()
+                        .mapToInt(Simulation.Result::hotSplitsSuggested).sum()) : "";
+                out.printf(Locale.ROOT, "Magnetar suggested splitting %d bundle(s) over the %d seeds%s (a split is the "
+                        + "operator's or Pulsar's auto-split's to make; not simulated)%n", splits, seeds, which);
             }
             worstBalance = Math.max(worstBalance, balanceRatio);
             worstUnloads = Math.max(worstUnloads, unloadRatio);
