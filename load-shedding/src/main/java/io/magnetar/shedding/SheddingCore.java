@@ -174,7 +174,8 @@ public final class SheddingCore {
 
     /**
      * The bundles the latest {@link #plan} found too hot for any broker, largest first: splitting them is the only way
-     * to balance their brokers (the plan meanwhile moves everything else off those brokers).
+     * to balance their brokers. The plan never moves them, and measures their brokers from them (other bundles leave
+     * such a broker only down to the band above that floor, or all of them when the floor alone is overloaded).
      */
     public synchronized List<Split> splitSuggestions() {
         return splits;
