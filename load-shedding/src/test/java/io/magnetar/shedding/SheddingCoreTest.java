@@ -54,6 +54,19 @@ class SheddingCoreTest {
     }
 
     @Test
+    void fillsAnEmptyBrokerWithinTheMoveBudgetOverSeveralCycles() {
+        TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE)
+                .bundles("ns", 30, "a", 3);
+        List<List<Move>> cycles = run(core("magnetarSheddingMaxMovesPerCycle", "3"), cluster, 10, 0);
+
+        assertTrue(cycles.stream().allMatch(c -> c.size() <= 3), "over budget: " + cycles);
+        assertEquals(3, cycles.get(0).size(), "the first cycle spends its budget on the empty broker");
+        assertEquals(3, cycles.get(1).size(), "and the next one goes on without waiting for the trigger again");
+        assertTrue(cluster.maxOverMean() <= 1.08, "max/mean " + cluster.maxOverMean());
+        assertTrue(cluster.moveCounts.values().stream().allMatch(n -> n == 1), "a bundle moved twice");
+    }
+
+    @Test
     void spreadsOverSeveralEmptyBrokersInsteadOfHerding() {
         TestCluster cluster = new TestCluster();
         for (String b : List.of("a", "b", "c", "d")) {
