@@ -11,9 +11,9 @@ import java.util.OptionalInt;
  * A lower bound on the unloads any strategy needs to match a time-weighted max/avg, on a trace whose loads stay
  * constant around one step event (a start from an unbalanced placement, a broker joining, a bundle turning hot).
  *
- * <p>Before the event max/avg is at least 1, and nobody can move before the first shedding cycle after it, so the
- * ratios up to then are known; matching
- * the figure over the run then needs some later state whose max/avg is at most the rest of the budget,
+ * <p>Until the first shedding cycle after the event max/avg is at least 1 (a strategy could have moved bundles
+ * before the event), and exactly the initial one when the event is the start; matching the figure over the run then
+ * needs some later state whose max/avg is at most the rest of the budget,
  * {@code R* = (target x steps - fixed ratios) / remaining steps}. Each unload takes one bundle off one broker, so a
  * broker above {@code R* x avg} needs at least as many unloads as its own largest bundles take to close its excess
  * (only bundles some other broker could hold at all without passing that line count);
@@ -41,10 +41,7 @@ final class UnloadFloor {
         World world = trace.newWorld(seed, events);
         Trace.Event event = events.get(0);
         long steps = trace.durationMillis / Simulation.TICK;
-        long eventStep = event.at() / Simulation.TICK;
         long firstMoveStep = (event.at() + Simulation.SHEDDING_INTERVAL) / Simulation.TICK;
-        // Before the event a move could at best make max/avg 1.
-        double fixed = eventStep;
         switch (event.type()) {
             case JOIN -> world.addBroker(1, 0);
             case HOT_BUNDLE -> world.heatLargestBundle(Simulation.HOT_MULTIPLIER);
@@ -52,7 +49,8 @@ final class UnloadFloor {
             }
         }
         Map<String, Double> loads = world.loads();
-        fixed += (firstMoveStep - eventStep) * ratio(loads);
+        // Moves made before a later event could at best have brought max/avg to 1 until the first cycle after it.
+        double fixed = event.at() == 0 ? firstMoveStep * ratio(loads) : firstMoveStep;
         double allowedRatio = (target * steps - fixed) / (steps - firstMoveStep);
         return floor(world, loads, allowedRatio);
     }
