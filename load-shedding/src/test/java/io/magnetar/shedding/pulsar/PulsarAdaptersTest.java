@@ -132,6 +132,36 @@ class PulsarAdaptersTest {
     @Test
     void extensibleStrategyTransfersToThePlannedBroker() {
         ServiceConfiguration conf = new ServiceConfiguration();
+        LoadManagerContext context = extensibleContext(conf, NOW);
+
+        Set<UnloadDecision> decisions = new MagnetarNamespaceUnloadStrategy(() -> NOW)
+                .findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
+
+        assertFalse(decisions.isEmpty());
+        for (UnloadDecision decision : decisions) {
+            assertEquals(UnloadDecision.Label.Success, decision.getLabel());
+            assertEquals("a:8080", decision.getUnload().sourceBroker());
+            assertEquals(Optional.of("b:8080"), decision.getUnload().destBroker());
+        }
+    }
+
+    @Test
+    void extensibleStrategyKeepsItsMovesInFlightUntilAReportWrittenAfterThemShowsThem() {
+        ServiceConfiguration conf = new ServiceConfiguration();
+        // Reports written before the first cycle; their wall-clock updatedAt is far later than this clock.
+        LoadManagerContext context = extensibleContext(conf, NOW - 5_000);
+        long[] clock = {NOW};
+        MagnetarNamespaceUnloadStrategy strategy = new MagnetarNamespaceUnloadStrategy(() -> clock[0]);
+
+        assertFalse(strategy.findBundlesForUnloading(context, new HashMap<>(), new HashMap<>()).isEmpty());
+        clock[0] = NOW + 60_000; // next cycle, no report written since: the moves are still in flight
+        Set<UnloadDecision> again = strategy.findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
+
+        assertTrue(again.isEmpty(), "planned onto b again: " + again);
+    }
+
+    /** Broker a with 10 bundles at 70 % CPU, b empty at 2 %, both reports written at {@code reportedAt}. */
+    private static LoadManagerContext extensibleContext(ServiceConfiguration conf, long reportedAt) {
         MapStore<BrokerLoadData> brokers = new MapStore<>();
         MapStore<TopBundlesLoadData> bundles = new MapStore<>();
         TopBundlesLoadData topOfA = new TopBundlesLoadData();
@@ -145,10 +175,12 @@ class PulsarAdaptersTest {
         a.update(usage(70), total / 2, total / 2, 1000, 1000, 10, 10, conf);
         BrokerLoadData b = new BrokerLoadData();
         b.update(usage(2), 0, 0, 0, 0, 0, 0, conf);
+        a.setReportedAt(reportedAt);
+        b.setReportedAt(reportedAt);
         brokers.pushAsync("a:8080", a);
         brokers.pushAsync("b:8080", b);
         bundles.pushAsync("a:8080", topOfA);
-        LoadManagerContext context = new LoadManagerContext() {
+        return new LoadManagerContext() {
             public ServiceConfiguration brokerConfiguration() {
                 return conf;
             }
@@ -165,16 +197,6 @@ class PulsarAdaptersTest {
                 throw new UnsupportedOperationException();
             }
         };
-
-        Set<UnloadDecision> decisions = new MagnetarNamespaceUnloadStrategy(() -> NOW)
-                .findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
-
-        assertFalse(decisions.isEmpty());
-        for (UnloadDecision decision : decisions) {
-            assertEquals(UnloadDecision.Label.Success, decision.getLabel());
-            assertEquals("a:8080", decision.getUnload().sourceBroker());
-            assertEquals(Optional.of("b:8080"), decision.getUnload().destBroker());
-        }
     }
 
     private static final class MapStore<T> implements LoadDataStore<T> {
