@@ -77,7 +77,7 @@ public record SheddingConfig(double triggerFraction, double targetFraction, doub
             throw new IllegalArgumentException(TARGET_PERCENT + ": " + target * 100 + " must be below "
                     + TRIGGER_PERCENT + " (" + trigger * 100 + ")");
         }
-        double minGap = ConfigValues.number(properties, MIN_GAP_PERCENT, 1, 0, 50) / 100;
+        double minGap = ConfigValues.number(properties, MIN_GAP_PERCENT, 3, 0, 50) / 100;
         long smoothing = ConfigValues.wholeNumber(properties, SMOOTHING_SECONDS, 600, 1, 86_400) * 1000;
         long settle = ConfigValues.wholeNumber(properties, SETTLE_SECONDS, 60, 0, 3_600) * 1000;
         int maxMoves = (int) ConfigValues.wholeNumber(properties, MAX_MOVES_PER_CYCLE, 12, 1, 10_000);

@@ -58,6 +58,7 @@ public final class SheddingCore {
     /** Last reported throughput and when, kept a while after a bundle leaves the reports (its broker died). */
     private final Map<String, double[]> lastSeenThroughput = new HashMap<>();
     private LoadSnapshot lastSnapshot;
+    private List<Split> splits = List.of();
     private boolean balancing;
     private double noiseSum;
     private double noiseCount;
@@ -171,12 +172,22 @@ public final class SheddingCore {
         }
     }
 
+    /**
+     * The bundles the latest {@link #plan} found too hot for any broker, largest first: splitting them is the only way
+     * to balance their brokers. The plan never moves them, and measures their brokers from them (other bundles leave
+     * such a broker only down to the band above that floor, or all of them when the floor alone is overloaded).
+     */
+    public synchronized List<Split> splitSuggestions() {
+        return splits;
+    }
+
     /** Takes in a snapshot and returns the moves to make now; they are assumed made from here on. */
     public synchronized List<Move> plan(LoadSnapshot snapshot) {
         observe(snapshot);
         long now = snapshot.nowMillis();
         View view = new View(now);
         List<Move> moves = new ArrayList<>();
+        splits = List.of();
         if (view.brokers.size() < 2) {
             return moves;
         }
@@ -189,6 +200,7 @@ public final class SheddingCore {
         double level = view.level(active);
         double triggerBand = Math.max(config.triggerFraction() * level, config.minGap());
         double targetBand = triggerBand * config.targetFraction() / config.triggerFraction();
+        splits = view.tooHotToMove(active, level, triggerBand);
         if (!balancing && view.significantDeviation(active, level) > triggerBand) {
             balancing = true;
         }
@@ -532,6 +544,8 @@ public final class SheddingCore {
         final Map<String, Double> throughput = new HashMap<>();
         final Map<String, double[]> fits = new HashMap<>();
         final Map<String, Double> errors = new HashMap<>();
+        /** Base load plus the cost of the bundles too hot to move, where there are any. */
+        final Map<String, Double> floors = new HashMap<>();
 
         View(long now) {
             this.now = now;
@@ -709,9 +723,12 @@ public final class SheddingCore {
             return (low + high) / 2;
         }
 
-        /** Distance from the level; a broker whose base load alone is above the level is measured from its base. */
+        /**
+         * Distance from the level; a broker whose base load alone, or with the bundles too hot for any broker, is
+         * above the level is measured from that floor (nothing can take it lower).
+         */
         double deviation(String broker, double level) {
-            return load(broker) - Math.max(level, fits.get(broker)[0]);
+            return load(broker) - Math.max(level, floors.getOrDefault(broker, fits.get(broker)[0]));
         }
 
         /**
@@ -724,6 +741,34 @@ public final class SheddingCore {
                 max = Math.max(max, deviation(broker, level) - 2 * errors.get(broker));
             }
             return max;
+        }
+
+        /**
+         * Bundles more than {@code band} above the level wherever they go: on every active broker, that broker's base
+         * load plus the bundle's cost there exceeds it. Their owners are measured from them from here on, unless
+         * that floor is above the overload threshold.
+         */
+        List<Split> tooHotToMove(List<String> active, double level, double band) {
+            List<Split> found = new ArrayList<>();
+            for (String broker : active) {
+                for (BundleLoad bundle : bundlesOn(broker)) {
+                    double alone = Double.POSITIVE_INFINITY;
+                    for (String b : active) {
+                        double[] fit = fits.get(b);
+                        alone = Math.min(alone, fit[0] + fit[1] * bundle.throughput());
+                    }
+                    if (alone > level + band) {
+                        double[] own = fits.get(broker);
+                        found.add(new Split(bundle.bundle(), broker, own[0] + own[1] * bundle.throughput(), level));
+                        floors.merge(broker, own[1] * bundle.throughput(), Double::sum);
+                    }
+                }
+            }
+            floors.replaceAll((broker, hot) -> fits.get(broker)[0] + hot);
+            // Over the overload threshold even so: every other bundle there suffers, so all of them may leave.
+            floors.values().removeIf(floor -> floor > config.overloadThreshold());
+            found.sort(Comparator.comparingDouble(Split::load).reversed());
+            return List.copyOf(found);
         }
 
         double maxLoad(List<String> active) {

@@ -27,6 +27,7 @@ class SheddingConfigTest {
         assertEquals(0.90, config.overloadThreshold(), 1e-9);
         assertEquals(0.08, config.triggerFraction(), 1e-9);
         assertEquals(0.03, config.targetFraction(), 1e-9);
+        assertEquals(0.03, config.minGap(), 1e-9);
         assertEquals(12, config.maxMovesPerCycle());
         assertEquals(Set.of(), config.drainBrokers());
     }

@@ -46,10 +46,24 @@ class SheddingCoreTest {
 
         assertFalse(cycles.get(0).isEmpty());
         assertTrue(cycles.get(0).stream().allMatch(m -> m.from().equals("a") && m.to().equals("b")));
-        assertTrue(cluster.maxOverMean() <= 1.03, "max/mean " + cluster.maxOverMean());
+        // Inside the trigger band (8 %); past it a move has to cut the peak by 3 points (the min gap) to be made.
+        assertTrue(cluster.maxOverMean() <= 1.08, "max/mean " + cluster.maxOverMean());
         assertTrue(cluster.moveCounts.values().stream().allMatch(n -> n == 1), "a bundle moved twice");
         int total = cycles.stream().mapToInt(List::size).sum();
         assertTrue(total < 15, "moved " + total + " of 30 bundles to balance two brokers");
+    }
+
+    @Test
+    void fillsAnEmptyBrokerWithinTheMoveBudgetOverSeveralCycles() {
+        TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE)
+                .bundles("ns", 30, "a", 3);
+        List<List<Move>> cycles = run(core("magnetarSheddingMaxMovesPerCycle", "3"), cluster, 10, 0);
+
+        assertTrue(cycles.stream().allMatch(c -> c.size() <= 3), "over budget: " + cycles);
+        assertEquals(3, cycles.get(0).size(), "the first cycle spends its budget on the empty broker");
+        assertEquals(3, cycles.get(1).size(), "and the next one goes on without waiting for the trigger again");
+        assertTrue(cluster.maxOverMean() <= 1.08, "max/mean " + cluster.maxOverMean());
+        assertTrue(cluster.moveCounts.values().stream().allMatch(n -> n == 1), "a bundle moved twice");
     }
 
     @Test
@@ -59,13 +73,27 @@ class SheddingCoreTest {
             cluster.broker(b, 0, SLOPE).bundles(b, 12, b, 2);
         }
         cluster.broker("e", 0, SLOPE).broker("f", 0, SLOPE);
-        List<Move> first = core("magnetarSheddingMaxMovesPerCycle", "40").plan(cluster.snapshot(0));
+        // A level of 16 %: with the default 3-point floor of the bands the cluster would count as idle enough.
+        List<Move> first = core("magnetarSheddingMaxMovesPerCycle", "40", "magnetarSheddingMinGapPercent", "1")
+                .plan(cluster.snapshot(0));
         cluster.apply(first);
 
         assertEquals(Set.of("e", "f"), Set.of(first.get(0).to(), first.get(1).to()));
         assertTrue(Math.abs(cluster.load("e") - cluster.load("f")) < 0.05,
                 cluster.load("e") + " vs " + cluster.load("f"));
         assertTrue(cluster.maxOverMean() <= 1.05, "max/mean " + cluster.maxOverMean());
+    }
+
+    @Test
+    void leavesGapsOfAFewPointsAloneInALightlyLoadedCluster() {
+        // 21 / 18 / 18 % load: 2.0 points (10 %) above the level of 19 %, under the 3-point floor of the bands.
+        TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE).broker("c", 0, SLOPE)
+                .bundles("a", 7, "a", 3).bundles("b", 6, "b", 3).bundles("c", 6, "c", 3);
+        assertTrue(Math.abs(cluster.load("a") - 0.21) < 0.005 && cluster.load("a") - cluster.load("b") > 0.02);
+
+        assertTrue(run(core(), cluster, 5, 0).stream().allMatch(List::isEmpty), "moved for a 3-point gap");
+        assertTrue(run(core("magnetarSheddingMinGapPercent", "1"), cluster, 5, 0).stream().anyMatch(c -> !c.isEmpty()),
+                "a 1-point floor lets the 8 % trigger band act");
     }
 
     @Test
@@ -128,6 +156,33 @@ class SheddingCoreTest {
     }
 
     @Test
+    void suggestsSplittingABundleNoBrokerCanHoldAndMovesTheRestAwayFromIt() {
+        String hot = "t/hot/0x00000000_0xffffffff";
+        TestCluster cluster = new TestCluster().bundle(hot, "a", 60);
+        for (String b : List.of("a", "b", "c")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 10, b, 2);
+        }
+        SheddingCore core = core();
+        run(core, cluster, 3, 0);
+
+        // 0.6 alone against a level of about 0.4: no broker can take it within the band.
+        assertEquals(List.of(hot), core.splitSuggestions().stream().map(Split::bundle).toList());
+        assertEquals("a", core.splitSuggestions().get(0).broker());
+        assertEquals(0.6, core.splitSuggestions().get(0).load(), 1e-6);
+        assertFalse(cluster.moveCounts.containsKey(hot), "moving the hot bundle only moves the hot spot");
+        // The rest leaves until what stays beside it is within the band: that broker is measured from the bundle.
+        assertTrue(cluster.bundlesOn("a") <= 4, cluster.bundlesOn("a") + " bundles still on a");
+        assertTrue(cluster.load("a") - 0.6 <= 0.04, "a at " + cluster.load("a"));
+
+        // Split in two halves (as Pulsar does, both stay on the owner): each could sit below the level elsewhere.
+        cluster.owners.remove(hot);
+        cluster.throughputs.remove(hot);
+        cluster.bundle("t/hot/0x00000000_0x7fffffff", "a", 30).bundle("t/hot/0x7fffffff_0xffffffff", "a", 30);
+        run(core, cluster, 1, 40 * MINUTE);
+        assertTrue(core.splitSuggestions().isEmpty(), "suggested " + core.splitSuggestions());
+    }
+
+    @Test
     void swapsWhenEveryBundleIsTooBigForTheGap() {
         TestCluster cluster = new TestCluster().broker("a", 0, SLOPE).broker("b", 0, SLOPE)
                 .bundle("t/x1/0x00000000_0xffffffff", "a", 30).bundle("t/x2/0x00000000_0xffffffff", "a", 30)
@@ -176,7 +231,7 @@ class SheddingCoreTest {
             cluster.bundles(b, 12, b, 2.5);
         }
         double total = cluster.throughputs.values().stream().mapToDouble(Double::doubleValue).sum();
-        run(core(), cluster, 20, 0);
+        run(core("magnetarSheddingMinGapPercent", "1"), cluster, 20, 0); // a level near 30 %: bands of 8 / 3 %
 
         // Equal load L: total = 2 L/SLOPE + L/(SLOPE/2) + (L - 0.40)/SLOPE, below 0.40 so "busy" keeps nothing.
         double level = (total * SLOPE + 0.40) / 5;

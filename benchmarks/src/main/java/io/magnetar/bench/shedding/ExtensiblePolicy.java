@@ -116,6 +116,8 @@ final class ExtensiblePolicy implements SheddingPolicy {
         if (last == null || needBrokerDataUpdate(broker, last, data, now)) {
             BrokerLoadData copy = new BrokerLoadData();
             copy.update(data);
+            // As BrokerLoadDataReporter stamps what it writes to the store (simulated time; updatedAt stays wall-clock).
+            copy.setReportedAt(now);
             brokerStore.pushAsync(broker, copy);
             BrokerLoadData previous = new BrokerLoadData();
             previous.update(data);

@@ -1,6 +1,8 @@
 package io.magnetar.bench.shedding;
 
 import com.google.common.collect.Multimap;
+import io.magnetar.shedding.Split;
+import io.magnetar.shedding.pulsar.MagnetarLoadSheddingStrategy;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -223,6 +225,14 @@ final class ModularPolicy implements SheddingPolicy {
             }
         }
         return transfers;
+    }
+
+    @Override
+    public List<String> splitSuggestions() {
+        if (shedder instanceof MagnetarLoadSheddingStrategy magnetar) {
+            return magnetar.splitSuggestions().stream().map(Split::bundle).toList();
+        }
+        return List.of();
     }
 
     /** ModularLoadManagerImpl.selectBroker without the filters that pass everything in this cluster. */

@@ -22,6 +22,11 @@ interface SheddingPolicy {
     /** One shedding cycle (every minute): the unloads to execute, with their destination. */
     List<Transfer> shed(long now);
 
+    /** Bundles the latest shedding cycle found too hot for any broker (only Magnetar tells). */
+    default List<String> splitSuggestions() {
+        return List.of();
+    }
+
     /** Assigns an unowned bundle (after its broker left) to a broker. */
     String assign(String bundle, long now);
 }

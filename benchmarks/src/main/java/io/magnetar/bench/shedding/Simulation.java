@@ -3,9 +3,11 @@ package io.magnetar.bench.shedding;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Function;
 
 /** Replays one trace, for one seed, through one policy, and measures. */
@@ -17,11 +19,12 @@ final class Simulation {
     static final double CONVERGED_RATIO = 1.10;
     static final long CONVERGED_HOLD = 10 * 60_000;
     static final double HOT = 0.85;
+    static final double HOT_MULTIPLIER = 8;
 
     /** What one run measured. */
     record Result(double maxOverAvg, double stdPoints, double brokerMinutesAbove85, int unloads, double hours,
                   int repeatMoves, List<Integer> cyclesToConverge, List<Integer> membershipCycles,
-                  double movedMbPerSecond) {
+                  double movedMbPerSecond, int splitsSuggested, int hotSplitsSuggested) {
     }
 
     private Simulation() {
@@ -47,12 +50,14 @@ final class Simulation {
         int repeats = 0;
         double moved = 0;
         Map<String, Long> lastMoved = new HashMap<>();
+        Set<String> hot = new HashSet<>();
+        Set<String> suggested = new HashSet<>();
         int nextEvent = 0;
         events.sort((a, b) -> Long.compare(a.at(), b.at()));
         for (int step = 0; step < steps; step++) {
             long offset = step * TICK;
             while (nextEvent < events.size() && events.get(nextEvent).at() <= offset) {
-                apply(events.get(nextEvent++), world, policy, sampleCounts, phases, random);
+                apply(events.get(nextEvent++), world, policy, sampleCounts, phases, random, hot);
             }
             Map<String, Double> loads = world.loads();
             double max = 0;
@@ -94,6 +99,7 @@ final class Simulation {
                     }
                     bundle.owner = transfer.to();
                 }
+                suggested.addAll(policy.splitSuggestions());
             }
         }
         List<Integer> cycles = new ArrayList<>();
@@ -108,8 +114,9 @@ final class Simulation {
             }
         }
         double hours = trace.durationMillis / World.HOUR;
+        int hotSuggested = (int) suggested.stream().filter(hot::contains).count();
         return new Result(ratioSum / steps, stdSum / steps, hotMinutes, unloads, hours, repeats, cycles, membership,
-                moved / hours);
+                moved / hours, suggested.size(), hotSuggested);
     }
 
     private static void start(World world, World.Broker broker, SheddingPolicy policy,
@@ -120,7 +127,8 @@ final class Simulation {
     }
 
     private static void apply(Trace.Event event, World world, SheddingPolicy policy,
-                              Map<String, Integer> sampleCounts, Map<String, Long> phases, Random random) {
+                              Map<String, Integer> sampleCounts, Map<String, Long> phases, Random random,
+                              Set<String> hot) {
         switch (event.type()) {
             case JOIN -> start(world, world.addBroker(1, 0), policy, sampleCounts, phases, random);
             case LEAVE -> {
@@ -133,15 +141,7 @@ final class Simulation {
                     world.bundles.get(orphan).owner = policy.assign(orphan, world.now);
                 }
             }
-            case HOT_BUNDLE -> {
-                World.Bundle largest = null;
-                for (World.Bundle bundle : world.bundles.values()) {
-                    if (largest == null || world.work(bundle) > world.work(largest)) {
-                        largest = bundle;
-                    }
-                }
-                largest.multiplier *= 8;
-            }
+            case HOT_BUNDLE -> hot.add(world.heatLargestBundle(HOT_MULTIPLIER));
             case START -> {
             }
         }

@@ -51,6 +51,13 @@ final class Trace {
         return world;
     }
 
+    /** Whether the trace has an event of this type (the same for every seed). */
+    boolean has(EventType type) {
+        List<Event> events = new ArrayList<>();
+        newWorld(1, events);
+        return events.stream().anyMatch(e -> e.type() == type);
+    }
+
     static List<Trace> all(boolean quick) {
         int scale = quick ? 1 : 2;
         long minutes = quick ? 45 : 90;

@@ -124,6 +124,18 @@ final class World {
         return bundle;
     }
 
+    /** The largest bundle's traffic grows {@code factor} times; returns its name. */
+    String heatLargestBundle(double factor) {
+        Bundle largest = null;
+        for (Bundle bundle : bundles.values()) {
+            if (largest == null || work(bundle) > work(largest)) {
+                largest = bundle;
+            }
+        }
+        largest.multiplier *= factor;
+        return largest.name;
+    }
+
     double diurnal(Bundle bundle, long at) {
         if (diurnalAmplitude == 0) {
             return 1;

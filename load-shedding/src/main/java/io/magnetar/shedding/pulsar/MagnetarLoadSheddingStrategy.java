@@ -6,6 +6,7 @@ import io.magnetar.metrics.MagnetarMetrics;
 import io.magnetar.shedding.Move;
 import io.magnetar.shedding.SheddingConfig;
 import io.magnetar.shedding.SheddingCore;
+import io.magnetar.shedding.Split;
 import io.prometheus.client.CollectorRegistry;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -43,6 +44,7 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
     private LongAdder placements;
     /** Placement gets a BundleData, not a name: the load manager hands back the same objects it holds by name. */
     private final Map<BundleData, String> bundleNames = new IdentityHashMap<>();
+    private final SplitWarnings splitWarnings = new SplitWarnings(LOG);
     private volatile SheddingCore core;
     private long lastObservedMillis = Long.MIN_VALUE;
 
@@ -74,6 +76,7 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
         for (Move move : core.plan(PulsarSnapshots.of(loadData, core.config().weights(), now))) {
             unloads.put(move.from(), move.bundle());
         }
+        splitWarnings.report(core.splitSuggestions(), now, core.config().dwellMillis());
         if (metrics != null) {
             cycles.increment();
             unloadsPlanned.add(unloads.size());
@@ -126,6 +129,8 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
         placements = metrics.counter("placements", "Bundle placements decided by Magnetar's strategy");
         metrics.gauge("config_valid", "1 when the magnetarShedding* settings are valid; 0 means the strategy is "
                 + "inactive (see the broker log)", () -> core == null ? 0 : 1);
+        metrics.gauge("split_suggestions", "Bundles too hot for any broker in the latest cycle (split them: see the "
+                + "broker log)", () -> splitSuggestions().size());
         metrics.gauge("predicted_peak_load_percent", "Highest broker load the strategy predicts, in percent",
                 () -> Math.round(predicted().stream().mapToDouble(Double::doubleValue).max().orElse(0) * 100));
         metrics.gauge("predicted_mean_load_percent", "Mean broker load the strategy predicts, in percent",
@@ -133,6 +138,11 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
         if (!metrics.bindPrometheusRegistry(CollectorRegistry.defaultRegistry)) {
             LOG.info("Magnetar shedding metrics are already published by another strategy instance in this JVM");
         }
+    }
+
+    /** The latest cycle's bundles too hot for any broker (empty while inactive). */
+    public synchronized List<Split> splitSuggestions() {
+        return core == null ? List.of() : core.splitSuggestions();
     }
 
     private synchronized Collection<Double> predicted() {

@@ -13,6 +13,8 @@ import org.apache.pulsar.broker.loadbalance.extensions.LoadManagerContext;
 import org.apache.pulsar.broker.loadbalance.extensions.models.Unload;
 import org.apache.pulsar.broker.loadbalance.extensions.models.UnloadDecision;
 import org.apache.pulsar.broker.loadbalance.extensions.scheduler.NamespaceUnloadStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link SheddingCore} behind {@code ExtensibleLoadManagerImpl}: set {@code loadBalancerLoadSheddingStrategy} to this
@@ -21,8 +23,10 @@ import org.apache.pulsar.broker.loadbalance.extensions.scheduler.NamespaceUnload
  * counted as load that cannot move.
  */
 public final class MagnetarNamespaceUnloadStrategy implements NamespaceUnloadStrategy {
+    private static final Logger LOG = LoggerFactory.getLogger(MagnetarNamespaceUnloadStrategy.class);
     private final LongSupplier clock;
     private final PulsarSheddingConfig settings = new PulsarSheddingConfig();
+    private final SplitWarnings splitWarnings = new SplitWarnings(LOG);
     private SheddingCore core;
 
     public MagnetarNamespaceUnloadStrategy() {
@@ -60,6 +64,7 @@ public final class MagnetarNamespaceUnloadStrategy implements NamespaceUnloadStr
             decision.succeed(UnloadDecision.Reason.Overloaded);
             decisions.add(decision);
         }
+        splitWarnings.report(core.splitSuggestions(), now, config.dwellMillis());
         return decisions;
     }
 }

@@ -58,7 +58,9 @@ final class PulsarSnapshots {
             double load = weights.weightedMax(data.getCpu().percentUsage(), data.getMemory().percentUsage(),
                     data.getDirectMemory().percentUsage(), data.getBandwidthIn().percentUsage(),
                     data.getBandwidthOut().percentUsage());
-            long reportedAt = data.getUpdatedAt() > 0 ? data.getUpdatedAt() : now;
+            // reportedAt: when the broker's reporter wrote this to the store; updatedAt: when it measured it.
+            long reportedAt = data.getReportedAt() > 0 ? data.getReportedAt()
+                    : data.getUpdatedAt() > 0 ? data.getUpdatedAt() : now;
             brokers.add(new BrokerLoad(broker, reportedAt, load, data.getMsgThroughputIn() + data.getMsgThroughputOut()));
             Optional<TopBundlesLoadData> top = bundleStore.get(broker);
             if (top.isPresent()) {

@@ -58,17 +58,22 @@ class PulsarAdaptersTest {
 
     /** Broker a: 12 bundles at 70 % CPU; broker b: none at 2 %. */
     private static LoadData modularLoadData() {
+        return modularLoadData(0, 70);
+    }
+
+    /** As above, the first bundle {@code firstExtraMb} MB/s larger and broker a at {@code cpuOfA} % CPU. */
+    private static LoadData modularLoadData(double firstExtraMb, double cpuOfA) {
         LoadData loadData = new LoadData();
         Map<String, NamespaceBundleStats> onA = new HashMap<>();
         for (int i = 0; i < 12; i++) {
-            NamespaceBundleStats stats = stats(4 + i * 0.25);
+            NamespaceBundleStats stats = stats(4 + i * 0.25 + (i == 0 ? firstExtraMb : 0));
             onA.put(bundle(i), stats);
             BundleData data = new BundleData(10, 1000, stats);
             data.update(stats);
             loadData.getBundleData().put(bundle(i), data);
         }
         LocalBrokerData a = new LocalBrokerData();
-        a.update(usage(70), onA);
+        a.update(usage(cpuOfA), onA);
         a.setLastUpdate(NOW);
         LocalBrokerData b = new LocalBrokerData();
         b.update(usage(2), new HashMap<>());
@@ -98,6 +103,21 @@ class PulsarAdaptersTest {
     }
 
     @Test
+    void modularStrategySuggestsSplittingABundleTooHotForAnyBroker() {
+        MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
+        // bundle 0 carries 200 of a's 254 MB/s at 95 % CPU: about 75 % alone, against a balanced level near 48 %
+        LoadData loadData = modularLoadData(196, 95);
+
+        Multimap<String, String> unloads = strategy.findBundlesForUnloading(loadData, new ServiceConfiguration());
+
+        assertEquals(1, strategy.splitSuggestions().size(), "suggested " + strategy.splitSuggestions());
+        assertEquals(bundle(0), strategy.splitSuggestions().get(0).bundle());
+        assertEquals("a:8080", strategy.splitSuggestions().get(0).broker());
+        assertFalse(unloads.isEmpty(), "the other bundles still leave the hot broker");
+        assertFalse(unloads.containsValue(bundle(0)), "moving the hot bundle only moves the hot spot");
+    }
+
+    @Test
     void modularStrategyWithABadKeyUnloadsNothingAndStillPlaces() {
         MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
         LoadData loadData = modularLoadData();
@@ -112,6 +132,36 @@ class PulsarAdaptersTest {
     @Test
     void extensibleStrategyTransfersToThePlannedBroker() {
         ServiceConfiguration conf = new ServiceConfiguration();
+        LoadManagerContext context = extensibleContext(conf, NOW);
+
+        Set<UnloadDecision> decisions = new MagnetarNamespaceUnloadStrategy(() -> NOW)
+                .findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
+
+        assertFalse(decisions.isEmpty());
+        for (UnloadDecision decision : decisions) {
+            assertEquals(UnloadDecision.Label.Success, decision.getLabel());
+            assertEquals("a:8080", decision.getUnload().sourceBroker());
+            assertEquals(Optional.of("b:8080"), decision.getUnload().destBroker());
+        }
+    }
+
+    @Test
+    void extensibleStrategyKeepsItsMovesInFlightUntilAReportWrittenAfterThemShowsThem() {
+        ServiceConfiguration conf = new ServiceConfiguration();
+        // Reports written before the first cycle; their wall-clock updatedAt is far later than this clock.
+        LoadManagerContext context = extensibleContext(conf, NOW - 5_000);
+        long[] clock = {NOW};
+        MagnetarNamespaceUnloadStrategy strategy = new MagnetarNamespaceUnloadStrategy(() -> clock[0]);
+
+        assertFalse(strategy.findBundlesForUnloading(context, new HashMap<>(), new HashMap<>()).isEmpty());
+        clock[0] = NOW + 60_000; // next cycle, no report written since: the moves are still in flight
+        Set<UnloadDecision> again = strategy.findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
+
+        assertTrue(again.isEmpty(), "planned onto b again: " + again);
+    }
+
+    /** Broker a with 10 bundles at 70 % CPU, b empty at 2 %, both reports written at {@code reportedAt}. */
+    private static LoadManagerContext extensibleContext(ServiceConfiguration conf, long reportedAt) {
         MapStore<BrokerLoadData> brokers = new MapStore<>();
         MapStore<TopBundlesLoadData> bundles = new MapStore<>();
         TopBundlesLoadData topOfA = new TopBundlesLoadData();
@@ -125,10 +175,12 @@ class PulsarAdaptersTest {
         a.update(usage(70), total / 2, total / 2, 1000, 1000, 10, 10, conf);
         BrokerLoadData b = new BrokerLoadData();
         b.update(usage(2), 0, 0, 0, 0, 0, 0, conf);
+        a.setReportedAt(reportedAt);
+        b.setReportedAt(reportedAt);
         brokers.pushAsync("a:8080", a);
         brokers.pushAsync("b:8080", b);
         bundles.pushAsync("a:8080", topOfA);
-        LoadManagerContext context = new LoadManagerContext() {
+        return new LoadManagerContext() {
             public ServiceConfiguration brokerConfiguration() {
                 return conf;
             }
@@ -145,16 +197,6 @@ class PulsarAdaptersTest {
                 throw new UnsupportedOperationException();
             }
         };
-
-        Set<UnloadDecision> decisions = new MagnetarNamespaceUnloadStrategy(() -> NOW)
-                .findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
-
-        assertFalse(decisions.isEmpty());
-        for (UnloadDecision decision : decisions) {
-            assertEquals(UnloadDecision.Label.Success, decision.getLabel());
-            assertEquals("a:8080", decision.getUnload().sourceBroker());
-            assertEquals(Optional.of("b:8080"), decision.getUnload().destBroker());
-        }
     }
 
     private static final class MapStore<T> implements LoadDataStore<T> {
