@@ -31,6 +31,11 @@ public final class OffloadConfig {
     public static final String UPLOAD_MEMORY = "UploadMemoryBytes";
     public static final String READ_CHUNK = "ReadChunkBytes";
     public static final String IO_THREADS = "IoThreads";
+    public static final String SINGLE_PUT_MAX = "SinglePutMaxBytes";
+    public static final String READ_AHEAD = "ReadAheadBytes";
+    public static final String READ_CACHE = "ReadCacheBytes";
+    public static final String READ_MEMORY = "ReadMemoryBytes";
+    public static final String ORPHAN_AGE = "OrphanUploadAgeSeconds";
 
     private static final long MIB = 1024 * 1024;
     // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens, alphanumeric at both ends.
@@ -53,11 +58,17 @@ public final class OffloadConfig {
     private final long uploadMemoryBytes;
     private final long readChunkBytes;
     private final int ioThreads;
+    private final long singlePutMaxBytes;
+    private final long readAheadBytes;
+    private final long readCacheBytes;
+    private final long readMemoryBytes;
+    private final long orphanUploadAgeSeconds;
 
     private OffloadConfig(String bucket, String region, Optional<URI> endpoint, boolean pathStyle,
                           CredentialSource credentialSource, String accessKeyId, String secretAccessKey,
                           String prefix, long partSizeBytes, int uploadConcurrency, long uploadMemoryBytes,
-                          long readChunkBytes, int ioThreads) {
+                          long readChunkBytes, int ioThreads, long singlePutMaxBytes, long readAheadBytes,
+                          long readCacheBytes, long readMemoryBytes, long orphanUploadAgeSeconds) {
         this.bucket = bucket;
         this.region = region;
         this.endpoint = endpoint;
@@ -71,6 +82,11 @@ public final class OffloadConfig {
         this.uploadMemoryBytes = uploadMemoryBytes;
         this.readChunkBytes = readChunkBytes;
         this.ioThreads = ioThreads;
+        this.singlePutMaxBytes = singlePutMaxBytes;
+        this.readAheadBytes = readAheadBytes;
+        this.readCacheBytes = readCacheBytes;
+        this.readMemoryBytes = readMemoryBytes;
+        this.orphanUploadAgeSeconds = orphanUploadAgeSeconds;
     }
 
     /** From the policies and the process environment. */
@@ -170,10 +186,21 @@ public final class OffloadConfig {
             throw new IllegalArgumentException(EXTRA + UPLOAD_MEMORY + " (" + memory + ") must be at least "
                     + EXTRA + PART_SIZE + " (" + partSize + ")");
         }
-        long readChunk = parseLong(EXTRA + READ_CHUNK, x.apply(READ_CHUNK), 8 * MIB, 64 * 1024, 256 * MIB);
-        int ioThreads = (int) parseLong(EXTRA + IO_THREADS, x.apply(IO_THREADS), 8, 1, 256);
+        long readChunk = parseLong(EXTRA + READ_CHUNK, x.apply(READ_CHUNK), 4 * MIB, 64 * 1024, 256 * MIB);
+        int ioThreads = (int) parseLong(EXTRA + IO_THREADS, x.apply(IO_THREADS), 16, 1, 256);
+        long singlePut = parseLong(EXTRA + SINGLE_PUT_MAX, x.apply(SINGLE_PUT_MAX), 32 * MIB, 0, 5L * 1024 * MIB);
+        long readAhead = parseLong(EXTRA + READ_AHEAD, x.apply(READ_AHEAD), 32 * MIB, 0, 1024 * MIB);
+        long readCache = parseLong(EXTRA + READ_CACHE, x.apply(READ_CACHE), 64 * MIB, 0, 4096 * MIB);
+        if (readCache > 0 && readCache < readAhead + readChunk) {
+            throw new IllegalArgumentException(EXTRA + READ_CACHE + " (" + readCache + ") must be 0 (no cache) or at"
+                    + " least " + EXTRA + READ_AHEAD + " + " + EXTRA + READ_CHUNK + " (" + (readAhead + readChunk) + ")");
+        }
+        long readMemory = parseLong(EXTRA + READ_MEMORY, x.apply(READ_MEMORY), 256 * MIB, 1024 * 1024,
+                64L * 1024 * MIB);
+        long orphanAge = parseLong(EXTRA + ORPHAN_AGE, x.apply(ORPHAN_AGE), 24 * 3600, 60, 365L * 24 * 3600);
         return new OffloadConfig(bucket, region, endpoint, pathStyle, source, id, secret,
-                prefix == null ? "" : prefix, partSize, concurrency, memory, readChunk, ioThreads);
+                prefix == null ? "" : prefix, partSize, concurrency, memory, readChunk, ioThreads, singlePut,
+                readAhead, readCache, readMemory, orphanAge);
     }
 
     private static URI parseEndpoint(String text) {
@@ -296,7 +323,34 @@ public final class OffloadConfig {
                 + ", pathStyle=" + pathStyle + ", credentials=" + credentialSource
                 + (accessKeyId == null ? "" : " (key id " + mask(accessKeyId) + ")")
                 + ", prefix='" + prefix + "', partSize=" + partSizeBytes + ", uploadConcurrency=" + uploadConcurrency
-                + ", uploadMemory=" + uploadMemoryBytes + ", readChunk=" + readChunkBytes + ", ioThreads=" + ioThreads;
+                + ", uploadMemory=" + uploadMemoryBytes + ", singlePutMax=" + singlePutMaxBytes + ", readChunk="
+                + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes + ", readMemory="
+                + readMemoryBytes + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, ioThreads=" + ioThreads;
+    }
+
+    /** Ledgers up to this size are one streamed PUT, larger ones a multipart upload. */
+    public long singlePutMaxBytes() {
+        return singlePutMaxBytes;
+    }
+
+    /** How far past a read the read path fetches ahead, in bytes of the data object. */
+    public long readAheadBytes() {
+        return readAheadBytes;
+    }
+
+    /** Bytes of fetched blocks one open ledger keeps for its readers (0: no cache, no read-ahead). */
+    public long readCacheBytes() {
+        return readCacheBytes;
+    }
+
+    /** Broker-wide bytes of cached read blocks, over all open ledgers. */
+    public long readMemoryBytes() {
+        return readMemoryBytes;
+    }
+
+    /** Multipart uploads under our prefix older than this are orphans (an attempt that died) and get aborted. */
+    public long orphanUploadAgeSeconds() {
+        return orphanUploadAgeSeconds;
     }
 
     private static String mask(String id) {

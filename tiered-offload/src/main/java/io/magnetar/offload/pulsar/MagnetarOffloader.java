@@ -7,6 +7,7 @@ import io.magnetar.offload.s3.ObjectStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,14 +44,18 @@ public final class MagnetarOffloader implements LedgerOffloader {
     private final LedgerUploader uploader;
     private final OffloadMetrics metrics;
     private final Map<String, String> driverMetadata;
+    private final OffloadedReadHandle.ReadSettings readSettings;
+    private final OrphanSweeper sweeper;
 
     /**
      * @param stores the store for a bucket (the configured one for new offloads; the recorded one for reads)
      * @param offloadThreads where whole-ledger uploads run (they block on reads and the memory budget)
      * @param io where single S3 requests run
+     * @param readBudget the broker-wide bound on cached read blocks
      */
     MagnetarOffloader(OffloadPoliciesImpl policies, OffloadConfig config, Function<String, ObjectStore> stores,
-                      MemoryBudget budget, Executor offloadThreads, Executor io, OffloadMetrics metrics) {
+                      MemoryBudget budget, MemoryBudget readBudget, OrphanSweeper sweeper, Executor offloadThreads,
+                      Executor io, OffloadMetrics metrics) {
         this.policies = policies;
         this.config = config;
         this.stores = stores;
@@ -59,6 +64,10 @@ public final class MagnetarOffloader implements LedgerOffloader {
         this.io = io;
         this.metrics = metrics;
         this.uploader = new LedgerUploader(store, config, budget, io, metrics);
+        this.sweeper = sweeper;
+        this.readSettings = new OffloadedReadHandle.ReadSettings(config.readChunkBytes(), config.readCacheBytes(),
+                config.readAheadBytes(), readBudget);
+        sweeper.maybeSweep(store, config.prefix(), Duration.ofSeconds(config.orphanUploadAgeSeconds()), io);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(META_BUCKET, config.bucket());
         meta.put(META_PREFIX, config.prefix());
@@ -81,6 +90,7 @@ public final class MagnetarOffloader implements LedgerOffloader {
     @Override
     public CompletableFuture<Void> offload(ReadHandle ledger, UUID uid, Map<String, String> extraMetadata) {
         String topic = extraMetadata == null ? "" : extraMetadata.getOrDefault(TOPIC_KEY, "");
+        sweeper.maybeSweep(store, config.prefix(), Duration.ofSeconds(config.orphanUploadAgeSeconds()), io);
         return CompletableFuture.runAsync(() -> {
             try {
                 uploader.upload(ledger, uid, extraMetadata == null ? Map.of() : extraMetadata, topic);
@@ -111,7 +121,7 @@ public final class MagnetarOffloader implements LedgerOffloader {
         }
         if (writtenByMagnetar(driverMetadata)) {
             return OffloadedReadHandle.open(from, ObjectNames.dataKey(prefix, uid, ledgerId),
-                    ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, config.readChunkBytes(), metrics, topic);
+                    ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, readSettings, metrics, topic);
         }
         // Offloaded before the namespace switched to magnetar-s3: Pulsar's jcloud format (or, without driver
         // metadata naming Magnetar, ours under its own keys).
@@ -134,8 +144,7 @@ public final class MagnetarOffloader implements LedgerOffloader {
                     ? error.getCause() : error;
             if (cause instanceof UncheckedIOException u && u.getCause() instanceof FileNotFoundException) {
                 return OffloadedReadHandle.open(from, ObjectNames.dataKey(prefix, uid, ledgerId),
-                        ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, config.readChunkBytes(), metrics,
-                        topic);
+                        ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, readSettings, metrics, topic);
             }
             metrics.readErrors.increment();
             log.warn("[{}] cannot open jcloud-format ledger {} (s3://{}/{}): {}", topic, ledgerId, from.bucket(),
@@ -158,8 +167,11 @@ public final class MagnetarOffloader implements LedgerOffloader {
             try {
                 // Index first: a ledger whose index is gone is never read, whatever happens to the data delete.
                 if (writtenByMagnetar(driverMetadata)) {
+                    String dataKey = ObjectNames.dataKey(prefix, uid, ledgerId);
                     from.delete(List.of(ObjectNames.indexKey(prefix, uid, ledgerId)));
-                    from.delete(List.of(ObjectNames.dataKey(prefix, uid, ledgerId)));
+                    // an attempt that failed or died (broker killed) may have left its multipart upload open
+                    sweeper.abortUploadsOf(from, dataKey);
+                    from.delete(List.of(dataKey));
                 } else {
                     from.delete(List.of(ObjectNames.jcloudIndexKey(uid, ledgerId)));
                     from.delete(List.of(ObjectNames.jcloudDataKey(uid, ledgerId)));

@@ -30,10 +30,13 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
     private static final Logger log = LoggerFactory.getLogger(MagnetarOffloaderFactory.class);
     private static final String CLUSTER_KEY = "pulsarClusterName".toLowerCase();
 
-    private final Map<String, S3Client> clients = new ConcurrentHashMap<>();
+    /** Per store configuration: the client for whole-buffer requests and the one for streamed bodies. */
+    private final Map<String, S3Client[]> clients = new ConcurrentHashMap<>();
     private ExecutorService offloadThreads;
     private ExecutorService io;
     private MemoryBudget budget;
+    private MemoryBudget readBudget;
+    private OrphanSweeper sweeper;
     private OffloadMetrics metrics;
     private Map<String, String> brokerExtra;
 
@@ -71,20 +74,23 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
             offloadThreads = Executors.newFixedThreadPool(Math.max(2, config.ioThreads() / 2),
                     threads("magnetar-offload-ledger"));
             budget = new MemoryBudget(config.uploadMemoryBytes());
-            log.info("Magnetar offloader: {} I/O threads, upload memory budget {} bytes", config.ioThreads(),
-                    config.uploadMemoryBytes());
+            readBudget = new MemoryBudget(config.readMemoryBytes());
+            sweeper = new OrphanSweeper(metrics);
+            log.info("Magnetar offloader: {} I/O threads, upload memory budget {} bytes, read cache budget {} bytes",
+                    config.ioThreads(), config.uploadMemoryBytes(), config.readMemoryBytes());
         }
         if (config.partSizeBytes() > budget.capacityBytes()) {
             throw new IOException("offload driver " + OffloadConfig.DRIVER_NAME + ": " + OffloadConfig.EXTRA
                     + OffloadConfig.PART_SIZE + " (" + config.partSizeBytes() + ") exceeds the broker's upload memory"
                     + " budget (" + budget.capacityBytes() + ")");
         }
-        S3Client client = clients.computeIfAbsent(config.clientKey(), k -> AwsObjectStore.newClient(config));
+        S3Client[] client = clients.computeIfAbsent(config.clientKey(),
+                k -> new S3Client[] {AwsObjectStore.newClient(config), AwsObjectStore.newClient(config)});
         log.info("Magnetar offloader created: {}", config);
         Map<String, ObjectStore> stores = new ConcurrentHashMap<>();
         return new MagnetarOffloader(policies, config,
-                bucket -> stores.computeIfAbsent(bucket, b -> AwsObjectStore.on(client, b)),
-                budget, offloadThreads, io, metrics);
+                bucket -> stores.computeIfAbsent(bucket, b -> AwsObjectStore.on(client[0], client[1], b)),
+                budget, readBudget, sweeper, offloadThreads, io, metrics);
     }
 
     private static ThreadFactory threads(String name) {
@@ -109,7 +115,10 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
             }
             io.shutdownNow();
         }
-        clients.values().forEach(S3Client::close);
+        clients.values().forEach(pair -> {
+            pair[0].close();
+            pair[1].close();
+        });
         clients.clear();
         if (metrics != null) {
             metrics.close();

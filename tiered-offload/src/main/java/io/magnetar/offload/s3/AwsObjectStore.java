@@ -4,6 +4,7 @@ import io.magnetar.offload.OffloadConfig;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,12 +12,11 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -28,26 +28,30 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
- * {@link ObjectStore} on the AWS SDK for Java v2 with the JDK's HTTP client ({@code url-connection-client}): no
- * Netty, so nothing depends on the broker's Netty version. One client per store configuration, shared by every
- * offloader using it; closed by the factory.
+ * {@link ObjectStore} on the AWS SDK for Java v2 with the JDK's {@code java.net.http} client ({@link JdkHttpClient}):
+ * no Netty, so nothing depends on the broker's Netty version. Two clients per store configuration, shared by every
+ * offloader using it and closed by the factory: one for whole-buffer requests and one for streamed bodies, whose
+ * reads may wait for BookKeeper and so must not hold up the other requests' connections.
  */
-public final class AwsObjectStore implements ObjectStore, AutoCloseable {
+public final class AwsObjectStore implements ObjectStore {
     private static final String OCTET_STREAM = "application/octet-stream";
 
     private final S3Client s3;
+    private final S3Client streaming;
     private final String bucket;
-    private final boolean ownsClient;
 
-    private AwsObjectStore(S3Client s3, String bucket, boolean ownsClient) {
+    private AwsObjectStore(S3Client s3, S3Client streaming, String bucket) {
         this.s3 = s3;
+        this.streaming = streaming;
         this.bucket = bucket;
-        this.ownsClient = ownsClient;
     }
 
     /** A client for the configuration's store, region, addressing and credentials. */
@@ -58,10 +62,7 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
             case SDK_DEFAULT_CHAIN -> DefaultCredentialsProvider.builder().build();
         };
         S3ClientBuilder builder = S3Client.builder()
-                .httpClient(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(10))
-                        .socketTimeout(Duration.ofSeconds(60))
-                        .build())
+                .httpClient(new JdkHttpClient(Duration.ofSeconds(10), Duration.ofMinutes(10)))
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
                 // Our own CRC32C per entry protects the data; SDK-side flexible checksums (aws-chunked bodies with
@@ -82,9 +83,9 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
-    /** A store on {@code bucket} using a client someone else closes. */
-    public static AwsObjectStore on(S3Client s3, String bucket) {
-        return new AwsObjectStore(s3, bucket, false);
+    /** A store on {@code bucket} using clients (from {@link #newClient}) someone else closes. */
+    public static AwsObjectStore on(S3Client s3, S3Client streaming, String bucket) {
+        return new AwsObjectStore(s3, streaming, bucket);
     }
 
     @Override
@@ -96,6 +97,13 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
     public void put(String key, byte[] data, int length) throws IOException {
         call("PUT " + key, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
                 .contentType(OCTET_STREAM).contentLength((long) length).build(), body(data, length)));
+    }
+
+    @Override
+    public void putStream(String key, BytePipe body, long length) throws IOException {
+        call("PUT " + key, () -> streaming.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
+                .contentType(OCTET_STREAM).contentLength(length).build(),
+                RequestBody.fromContentProvider(body::stream, length, OCTET_STREAM)));
     }
 
     @Override
@@ -149,13 +157,22 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
         if (end <= start) {
             return new byte[0];
         }
-        ResponseBytes<GetObjectResponse> bytes = call("GET " + key + " bytes " + start + "-" + (end - 1),
-                () -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key)
-                        .range("bytes=" + start + "-" + (end - 1)).build()));
-        byte[] data = bytes.asByteArrayUnsafe();
-        if (data.length != end - start) {
+        String what = "GET " + key + " bytes " + start + "-" + (end - 1);
+        // Straight into an array of the exact size: no intermediate buffer growing by copies.
+        byte[] data = new byte[Math.toIntExact(end - start)];
+        int n;
+        try (ResponseInputStream<GetObjectResponse> in = call(what, () -> s3.getObject(GetObjectRequest.builder()
+                .bucket(bucket).key(key).range("bytes=" + start + "-" + (end - 1)).build()))) {
+            n = in.readNBytes(data, 0, data.length);
+            if (n == data.length && in.read() >= 0) {
+                n++;
+            }
+        } catch (SdkException e) {
+            throw new IOException(what + " in bucket " + bucket + " failed: " + e.getMessage(), e);
+        }
+        if (n != data.length) {
             throw new IOException("GET s3://" + bucket + "/" + key + " bytes " + start + "-" + (end - 1) + " returned "
-                    + data.length + " bytes, expected " + (end - start));
+                    + (n > data.length ? "more than " : "") + n + " bytes, expected " + data.length);
         }
         return data;
     }
@@ -166,6 +183,29 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
         // handle inconsistently, and we delete two objects per ledger. S3 answers 204 for a missing key too.
         for (String key : keys) {
             call("DELETE " + key, () -> s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).build()));
+        }
+    }
+
+    @Override
+    public List<Upload> listMultipartUploads(String prefix) throws IOException {
+        List<Upload> uploads = new ArrayList<>();
+        String keyMarker = null;
+        String idMarker = null;
+        while (true) {
+            ListMultipartUploadsRequest.Builder req = ListMultipartUploadsRequest.builder().bucket(bucket).prefix(prefix);
+            if (keyMarker != null) {
+                req.keyMarker(keyMarker).uploadIdMarker(idMarker);
+            }
+            ListMultipartUploadsResponse page = call("list multipart uploads under " + prefix,
+                    () -> s3.listMultipartUploads(req.build()));
+            for (MultipartUpload u : page.uploads()) {
+                uploads.add(new Upload(u.key(), u.uploadId(), u.initiated()));
+            }
+            if (!Boolean.TRUE.equals(page.isTruncated()) || page.nextKeyMarker() == null) {
+                return uploads;
+            }
+            keyMarker = page.nextKeyMarker();
+            idMarker = page.nextUploadIdMarker();
         }
     }
 
@@ -186,10 +226,4 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        if (ownsClient) {
-            s3.close();
-        }
-    }
 }

@@ -42,6 +42,7 @@ class MagnetarOffloaderTest {
     private final OffloadMetrics metrics = new OffloadMetrics("test");
     private OffloadPoliciesImpl policies;
     private MemoryBudget budget;
+    private MemoryBudget readBudget;
 
     @AfterEach
     void stop() {
@@ -50,6 +51,11 @@ class MagnetarOffloaderTest {
     }
 
     private MagnetarOffloader offloader(long memory, int concurrency, long readChunk) {
+        // 5 MiB parts, and multipart from 5 MiB up, so the multipart rules get exercised by ledgers of a few MB
+        return offloader(memory, concurrency, readChunk, Map.of("SinglePutMaxBytes", Integer.toString(5 * MIB)));
+    }
+
+    private MagnetarOffloader offloader(long memory, int concurrency, long readChunk, Map<String, String> extra) {
         Properties p = new Properties();
         p.setProperty("managedLedgerOffloadDriver", OffloadConfig.DRIVER_NAME);
         p.setProperty("managedLedgerOffloadBucket", "test-bucket");
@@ -58,10 +64,15 @@ class MagnetarOffloaderTest {
         p.setProperty("managedLedgerOffloadExtraConfigUploadConcurrency", Integer.toString(concurrency));
         p.setProperty("managedLedgerOffloadExtraConfigUploadMemoryBytes", Long.toString(memory));
         p.setProperty("managedLedgerOffloadExtraConfigReadChunkBytes", Long.toString(readChunk));
+        p.setProperty("managedLedgerOffloadExtraConfigReadAheadBytes", Long.toString(2 * readChunk));
+        p.setProperty("managedLedgerOffloadExtraConfigReadCacheBytes", Long.toString(8 * readChunk));
+        extra.forEach((k, v) -> p.setProperty("managedLedgerOffloadExtraConfig" + k, v));
         policies = OffloadPoliciesImpl.create(p);
         OffloadConfig config = OffloadConfig.from(policies, k -> null);
         budget = new MemoryBudget(config.uploadMemoryBytes());
-        return new MagnetarOffloader(policies, config, b -> store, budget, ledgerThreads, io, metrics);
+        readBudget = new MemoryBudget(config.readMemoryBytes());
+        return new MagnetarOffloader(policies, config, b -> store, budget, readBudget, new OrphanSweeper(metrics),
+                ledgerThreads, io, metrics);
     }
 
     private MagnetarOffloader offloader() {
@@ -115,8 +126,8 @@ class MagnetarOffloaderTest {
     }
 
     @Test
-    void aReadIsExactRangedGetsOfWholeEntries() throws Exception {
-        MagnetarOffloader offloader = offloader();
+    void withoutACacheAReadIsExactRangedGetsOfWholeEntries() throws Exception {
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 256 * 1024, Map.of("ReadCacheBytes", "0"));
         FakeLedger ledger = FakeLedger.random(3, 100, 1000, 1000, 2);
         UUID uid = UUID.randomUUID();
         offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
