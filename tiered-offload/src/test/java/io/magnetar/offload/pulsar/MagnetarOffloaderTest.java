@@ -12,6 +12,7 @@ import io.magnetar.offload.OffloadConfig;
 import io.magnetar.offload.format.JcloudFormat;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
+import io.magnetar.offload.s3.ObjectStore;
 import java.io.FileNotFoundException;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,7 +147,8 @@ class MagnetarOffloaderTest {
         FakeLedger ledger = FakeLedger.random(5, 10, 10, 500, 3);
         UUID uid = UUID.randomUUID();
         offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
-        assertEquals(0, store.completed.sum());
+        assertEquals(0, store.creates.sum(), "no multipart upload");
+        assertEquals(1, store.streamedPuts.sum(), "the data object is one streamed PUT");
         assertTrue(store.uploads.isEmpty());
         assertReadsBack(offloader.readOffloaded(5, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 9);
     }
@@ -304,6 +306,111 @@ class MagnetarOffloaderTest {
         offloader.deleteOffloaded(51, uid, jcloudMeta).get(30, TimeUnit.SECONDS);
         assertFalse(store.objects.containsKey(uid + "-ledger-51"));
         assertFalse(store.objects.containsKey(uid + "-ledger-51-index"));
+    }
+
+    @Test
+    void aLedgerUpToTheSinglePutLimitStreamsInOnePutThroughASmallPipe() throws Exception {
+        // 12 MB ledger, single PUT up to 32 MiB (the default): no multipart, and the pipe's few blocks are all the
+        // upload memory it takes, well under the ledger's size
+        MagnetarOffloader offloader = offloader(8L * MIB, 4, 256 * 1024, Map.of());
+        FakeLedger ledger = FakeLedger.random(61, 300, 20_000, 60_000, 13);
+        assertTrue(ledger.getLength() > 8L * MIB, "larger than the whole upload budget");
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        assertEquals(1, store.streamedPuts.sum());
+        assertEquals(0, store.creates.sum());
+        assertEquals(ledger.getLength(), store.objects.get(ObjectNames.dataKey("", uid, 61)).length);
+        assertEquals(budget.capacityBytes(), budget.availableBytes(), "the pipe's memory returned to the budget");
+        assertReadsBack(offloader.readOffloaded(61, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 299);
+    }
+
+    @Test
+    void sequentialReadsFetchEachBlockOnceAndReadAheadServesTheNextBatch() throws Exception {
+        // 64 KiB blocks, read-ahead 128 KiB, 10 batches of 20 entries of 3 KB (600 KB)
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024);
+        FakeLedger ledger = FakeLedger.random(71, 200, 3000, 3000, 14);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        ReadHandle handle = offloader.readOffloaded(71, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        long getsBefore = store.rangeGets.sum();
+        for (long first = 0; first < 200; first += 20) {
+            assertReadsBack(handle, ledger, first, first + 19);
+        }
+        long blocks = (ledger.getLength() + 64 * 1024 - 1) / (64 * 1024);
+        // read-ahead may still be fetching the last blocks; never more than one GET per block
+        assertTrue(store.rangeGets.sum() - getsBefore <= blocks, (store.rangeGets.sum() - getsBefore) + " GETs for "
+                + blocks + " blocks");
+        assertTrue(metrics.cacheHits.sum() > 0, "later batches found their blocks fetched ahead");
+        assertEquals(metrics.getRequests.sum() - 1, store.rangeGets.sum() - getsBefore, "GETs counted (+1: index)");
+        assertTrue(metrics.getBytes.sum() >= metrics.readBytes.sum() - 0, "get bytes include what was read");
+        String text = metrics.text();
+        assertTrue(text.contains("magnetar_offload_read_cache_hits_total"), text);
+        assertTrue(text.contains("magnetar_offload_get_bytes_total"), text);
+        handle.closeAsync().get();
+        assertEquals(readBudget.capacityBytes(), readBudget.availableBytes(), "a closed handle holds no read memory");
+    }
+
+    @Test
+    void readersOfOneHandleShareItsBlocks() throws Exception {
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024,
+                Map.of("SinglePutMaxBytes", Integer.toString(5 * MIB), "ReadCacheBytes", Integer.toString(2 * MIB)));
+        FakeLedger ledger = FakeLedger.random(81, 200, 3000, 6000, 15);
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        // Pulsar opens one handle per offloaded ledger of a topic and every cursor reads through it
+        ReadHandle handle = offloader.readOffloaded(81, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        long getsBefore = store.rangeGets.sum();
+        List<CompletableFuture<Void>> readers = new ArrayList<>();
+        for (int r = 0; r < 4; r++) {
+            readers.add(CompletableFuture.runAsync(() -> {
+                try {
+                    for (long first = 0; first < 200; first += 10) {
+                        assertReadsBack(handle, ledger, first, first + 9);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        CompletableFuture.allOf(readers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        long blocks = (ledger.getLength() + 64 * 1024 - 1) / (64 * 1024);
+        assertTrue(store.rangeGets.sum() - getsBefore <= blocks, "4 readers, the ledger fits the cache: each block"
+                + " fetched once, " + (store.rangeGets.sum() - getsBefore) + " GETs for " + blocks + " blocks");
+    }
+
+    @Test
+    void deletingAnAttemptAbortsTheMultipartUploadItLeftOpen() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        UUID uid = UUID.randomUUID();
+        // what a broker killed mid-offload leaves: an open upload with parts, no index
+        String dataKey = ObjectNames.dataKey("", uid, 91);
+        String id = store.createMultipartUpload(dataKey);
+        store.uploadPart(dataKey, id, 1, new byte[5 * MIB], 5 * MIB);
+        String otherLedger = store.createMultipartUpload(ObjectNames.dataKey("", uid, 910));
+
+        offloader.deleteOffloaded(91, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        assertEquals(List.of(otherLedger), store.openUploads.keySet().stream().toList(),
+                "the attempt's upload aborted, another ledger's left alone");
+        assertEquals(1, metrics.orphanUploadsAborted.sum());
+    }
+
+    @Test
+    void anOffloaderSweepsMagnetarUploadsOlderThanTheThreshold() throws Exception {
+        UUID uid = UUID.randomUUID();
+        String old = ObjectNames.dataKey("", uid, 92);
+        String young = ObjectNames.dataKey("", uid, 93);
+        store.openUploads.put("old", new ObjectStore.Upload(old, "old", java.time.Instant.now().minusSeconds(7200)));
+        store.openUploads.put("young", new ObjectStore.Upload(young, "young", java.time.Instant.now()));
+        store.openUploads.put("jcloud", new ObjectStore.Upload(uid + "-ledger-94", "jcloud",
+                java.time.Instant.now().minusSeconds(7200)));
+        offloader(64L * MIB, 4, 256 * 1024, Map.of("OrphanUploadAgeSeconds", "3600"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (store.openUploads.containsKey("old") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertFalse(store.openUploads.containsKey("old"), "the stale upload was aborted");
+        assertTrue(store.openUploads.containsKey("young"), "a recent upload may be a live offload");
+        assertTrue(store.openUploads.containsKey("jcloud"), "not ours");
     }
 
     @Test
