@@ -34,7 +34,6 @@ public final class OffloadConfig {
     public static final String SINGLE_PUT_MAX = "SinglePutMaxBytes";
     public static final String READ_AHEAD = "ReadAheadBytes";
     public static final String READ_CACHE = "ReadCacheBytes";
-    public static final String READ_MEMORY = "ReadMemoryBytes";
     public static final String ORPHAN_AGE = "OrphanUploadAgeSeconds";
 
     private static final long MIB = 1024 * 1024;
@@ -61,14 +60,13 @@ public final class OffloadConfig {
     private final long singlePutMaxBytes;
     private final long readAheadBytes;
     private final long readCacheBytes;
-    private final long readMemoryBytes;
     private final long orphanUploadAgeSeconds;
 
     private OffloadConfig(String bucket, String region, Optional<URI> endpoint, boolean pathStyle,
                           CredentialSource credentialSource, String accessKeyId, String secretAccessKey,
                           String prefix, long partSizeBytes, int uploadConcurrency, long uploadMemoryBytes,
                           long readChunkBytes, int ioThreads, long singlePutMaxBytes, long readAheadBytes,
-                          long readCacheBytes, long readMemoryBytes, long orphanUploadAgeSeconds) {
+                          long readCacheBytes, long orphanUploadAgeSeconds) {
         this.bucket = bucket;
         this.region = region;
         this.endpoint = endpoint;
@@ -85,7 +83,6 @@ public final class OffloadConfig {
         this.singlePutMaxBytes = singlePutMaxBytes;
         this.readAheadBytes = readAheadBytes;
         this.readCacheBytes = readCacheBytes;
-        this.readMemoryBytes = readMemoryBytes;
         this.orphanUploadAgeSeconds = orphanUploadAgeSeconds;
     }
 
@@ -190,17 +187,15 @@ public final class OffloadConfig {
         int ioThreads = (int) parseLong(EXTRA + IO_THREADS, x.apply(IO_THREADS), 16, 1, 256);
         long singlePut = parseLong(EXTRA + SINGLE_PUT_MAX, x.apply(SINGLE_PUT_MAX), 32 * MIB, 0, 5L * 1024 * MIB);
         long readAhead = parseLong(EXTRA + READ_AHEAD, x.apply(READ_AHEAD), 32 * MIB, 0, 1024 * MIB);
-        long readCache = parseLong(EXTRA + READ_CACHE, x.apply(READ_CACHE), 64 * MIB, 0, 4096 * MIB);
+        long readCache = parseLong(EXTRA + READ_CACHE, x.apply(READ_CACHE), 256 * MIB, 0, 64L * 1024 * MIB);
         if (readCache > 0 && readCache < readAhead + readChunk) {
             throw new IllegalArgumentException(EXTRA + READ_CACHE + " (" + readCache + ") must be 0 (no cache) or at"
                     + " least " + EXTRA + READ_AHEAD + " + " + EXTRA + READ_CHUNK + " (" + (readAhead + readChunk) + ")");
         }
-        long readMemory = parseLong(EXTRA + READ_MEMORY, x.apply(READ_MEMORY), 256 * MIB, 1024 * 1024,
-                64L * 1024 * MIB);
         long orphanAge = parseLong(EXTRA + ORPHAN_AGE, x.apply(ORPHAN_AGE), 24 * 3600, 60, 365L * 24 * 3600);
         return new OffloadConfig(bucket, region, endpoint, pathStyle, source, id, secret,
                 prefix == null ? "" : prefix, partSize, concurrency, memory, readChunk, ioThreads, singlePut,
-                readAhead, readCache, readMemory, orphanAge);
+                readAhead, readCache, orphanAge);
     }
 
     private static URI parseEndpoint(String text) {
@@ -324,8 +319,7 @@ public final class OffloadConfig {
                 + (accessKeyId == null ? "" : " (key id " + mask(accessKeyId) + ")")
                 + ", prefix='" + prefix + "', partSize=" + partSizeBytes + ", uploadConcurrency=" + uploadConcurrency
                 + ", uploadMemory=" + uploadMemoryBytes + ", singlePutMax=" + singlePutMaxBytes + ", readChunk="
-                + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes + ", readMemory="
-                + readMemoryBytes + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, ioThreads=" + ioThreads;
+                + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, ioThreads=" + ioThreads;
     }
 
     /** Ledgers up to this size are one streamed PUT, larger ones a multipart upload. */
@@ -338,14 +332,9 @@ public final class OffloadConfig {
         return readAheadBytes;
     }
 
-    /** Bytes of fetched blocks one open ledger keeps for its readers (0: no cache, no read-ahead). */
+    /** Broker-wide bytes of cached read blocks, over all open ledgers (0: no cache, no read-ahead). */
     public long readCacheBytes() {
         return readCacheBytes;
-    }
-
-    /** Broker-wide bytes of cached read blocks, over all open ledgers. */
-    public long readMemoryBytes() {
-        return readMemoryBytes;
     }
 
     /** Multipart uploads under our prefix older than this are orphans (an attempt that died) and get aborted. */

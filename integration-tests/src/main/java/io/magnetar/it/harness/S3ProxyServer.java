@@ -101,6 +101,20 @@ public final class S3ProxyServer implements AutoCloseable {
         return keys;
     }
 
+    /** Keys of the multipart uploads in progress under the prefix (ListMultipartUploads, first 1000). */
+    public List<String> multipartUploads(String bucket, String prefix) {
+        Http.Response r = Http.get(endpoint + "/" + bucket + "?uploads&max-uploads=1000&prefix=" + prefix);
+        if (r.status() != 200) {
+            throw new IllegalStateException("list multipart uploads in " + bucket + ": " + r.status() + " " + r.body());
+        }
+        List<String> keys = new ArrayList<>();
+        Matcher m = Pattern.compile("<Upload>.*?<Key>([^<]+)</Key>").matcher(r.body());
+        while (m.find()) {
+            keys.add(m.group(1));
+        }
+        return keys;
+    }
+
     @Override
     public void close() {
         process.destroy();

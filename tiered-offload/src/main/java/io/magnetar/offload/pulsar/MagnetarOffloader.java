@@ -1,6 +1,7 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.BlockCache;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
 import io.magnetar.offload.s3.ObjectStore;
@@ -51,10 +52,10 @@ public final class MagnetarOffloader implements LedgerOffloader {
      * @param stores the store for a bucket (the configured one for new offloads; the recorded one for reads)
      * @param offloadThreads where whole-ledger uploads run (they block on reads and the memory budget)
      * @param io where single S3 requests run
-     * @param readBudget the broker-wide bound on cached read blocks
+     * @param readCache the broker-wide cache of read blocks
      */
     MagnetarOffloader(OffloadPoliciesImpl policies, OffloadConfig config, Function<String, ObjectStore> stores,
-                      MemoryBudget budget, MemoryBudget readBudget, OrphanSweeper sweeper, Executor offloadThreads,
+                      MemoryBudget budget, BlockCache readCache, OrphanSweeper sweeper, Executor offloadThreads,
                       Executor io, OffloadMetrics metrics) {
         this.policies = policies;
         this.config = config;
@@ -65,8 +66,8 @@ public final class MagnetarOffloader implements LedgerOffloader {
         this.metrics = metrics;
         this.uploader = new LedgerUploader(store, config, budget, io, metrics);
         this.sweeper = sweeper;
-        this.readSettings = new OffloadedReadHandle.ReadSettings(config.readChunkBytes(), config.readCacheBytes(),
-                config.readAheadBytes(), readBudget);
+        this.readSettings = new OffloadedReadHandle.ReadSettings(config.readChunkBytes(), config.readAheadBytes(),
+                readCache);
         sweeper.maybeSweep(store, config.prefix(), Duration.ofSeconds(config.orphanUploadAgeSeconds()), io);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(META_BUCKET, config.bucket());

@@ -1,6 +1,7 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.BlockCache;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.s3.AwsObjectStore;
 import io.magnetar.offload.s3.ObjectStore;
@@ -35,7 +36,7 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
     private ExecutorService offloadThreads;
     private ExecutorService io;
     private MemoryBudget budget;
-    private MemoryBudget readBudget;
+    private BlockCache readCache;
     private OrphanSweeper sweeper;
     private OffloadMetrics metrics;
     private Map<String, String> brokerExtra;
@@ -74,10 +75,10 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
             offloadThreads = Executors.newFixedThreadPool(Math.max(2, config.ioThreads() / 2),
                     threads("magnetar-offload-ledger"));
             budget = new MemoryBudget(config.uploadMemoryBytes());
-            readBudget = new MemoryBudget(config.readMemoryBytes());
+            readCache = new BlockCache(config.readCacheBytes());
             sweeper = new OrphanSweeper(metrics);
-            log.info("Magnetar offloader: {} I/O threads, upload memory budget {} bytes, read cache budget {} bytes",
-                    config.ioThreads(), config.uploadMemoryBytes(), config.readMemoryBytes());
+            log.info("Magnetar offloader: {} I/O threads, upload memory budget {} bytes, read cache {} bytes",
+                    config.ioThreads(), config.uploadMemoryBytes(), config.readCacheBytes());
         }
         if (config.partSizeBytes() > budget.capacityBytes()) {
             throw new IOException("offload driver " + OffloadConfig.DRIVER_NAME + ": " + OffloadConfig.EXTRA
@@ -90,7 +91,7 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
         Map<String, ObjectStore> stores = new ConcurrentHashMap<>();
         return new MagnetarOffloader(policies, config,
                 bucket -> stores.computeIfAbsent(bucket, b -> AwsObjectStore.on(client[0], client[1], b)),
-                budget, readBudget, sweeper, offloadThreads, io, metrics);
+                budget, readCache, sweeper, offloadThreads, io, metrics);
     }
 
     private static ThreadFactory threads(String name) {

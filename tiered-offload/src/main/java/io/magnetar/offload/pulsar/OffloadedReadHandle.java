@@ -3,7 +3,6 @@ package io.magnetar.offload.pulsar;
 import io.magnetar.offload.format.BlockCache;
 import io.magnetar.offload.format.CorruptIndexException;
 import io.magnetar.offload.format.LedgerIndex;
-import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.TransferPlan;
 import io.magnetar.offload.s3.ObjectStore;
 import io.netty.buffer.Unpooled;
@@ -47,7 +46,7 @@ final class OffloadedReadHandle extends ClosedLedgerHandle {
     private final long chunkBytes;
     private final OffloadMetrics metrics;
     private final String topic;
-    private final BlockCache cache;
+    private final BlockCache.Source cache;
 
     private OffloadedReadHandle(LedgerIndex index, LedgerMetadata metadata, ObjectStore store, String dataKey,
                                 Executor io, ReadSettings settings, OffloadMetrics metrics, String topic) {
@@ -60,13 +59,13 @@ final class OffloadedReadHandle extends ClosedLedgerHandle {
         this.chunkBytes = settings.chunkBytes();
         this.metrics = metrics;
         this.topic = topic;
-        this.cache = settings.cacheBytes() == 0 ? null : new BlockCache(index.dataLength(),
-                (int) settings.chunkBytes(), settings.cacheBytes(), settings.aheadBytes(), settings.memory(),
-                block -> CompletableFuture.supplyAsync(() -> fetchBlock(block), io));
+        this.cache = settings.cache() == null || settings.cache().capacityBytes() == 0 ? null
+                : settings.cache().open(index.dataLength(), (int) settings.chunkBytes(), settings.aheadBytes(),
+                        block -> CompletableFuture.supplyAsync(() -> fetchBlock(block), io));
     }
 
-    /** How reads of a ledger use the store: block/GET size, cache, read-ahead, and the broker-wide budget. */
-    record ReadSettings(long chunkBytes, long cacheBytes, long aheadBytes, MemoryBudget memory) {
+    /** How reads of a ledger use the store: block/GET size, read-ahead, and the broker-wide block cache. */
+    record ReadSettings(long chunkBytes, long aheadBytes, BlockCache cache) {
     }
 
     /** Fetches and validates the index, then returns a handle on the data object. */
@@ -253,11 +252,6 @@ final class OffloadedReadHandle extends ClosedLedgerHandle {
             cache.close();
         }
         return CompletableFuture.completedFuture(null);
-    }
-
-    /** For tests: the handle's block cache, or null. */
-    BlockCache cache() {
-        return cache;
     }
 
     private List<LedgerEntry> fetch(TransferPlan.Chunk chunk) {

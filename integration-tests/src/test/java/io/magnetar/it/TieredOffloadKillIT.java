@@ -1,0 +1,193 @@
+package io.magnetar.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.magnetar.it.harness.PulsarRuntime;
+import io.magnetar.it.harness.S3ProxyServer;
+import io.magnetar.it.harness.StandaloneCluster;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.admin.LongRunningProcessStatus;
+import org.apache.pulsar.client.admin.OffloadProcessStatus;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.admin.PulsarAdminException;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.apache.pulsar.client.impl.MessageIdImpl;
+import org.apache.pulsar.common.policies.data.ManagedLedgerInternalStats.LedgerInfo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The broker dies (kill -9) in the middle of a multipart offload: S3 is left with an open multipart upload and
+ * no index. After the restart the operator offloads again: the offload succeeds, the dead attempt's upload is
+ * aborted (Pulsar hands the old attempt to {@code deleteOffloaded}), no multipart upload remains, the bucket
+ * holds one data and one index object for the ledger, and the ledger reads back byte-exact from S3 once its
+ * BookKeeper copy is gone.
+ *
+ * <p>s3proxy delays every operation by 100 ms and the broker uploads one 5 MiB part at a time, so the ~30 MB
+ * ledger's upload is open for seconds: long enough to kill the broker while it runs.
+ */
+class TieredOffloadKillIT {
+    private static final String BUCKET = "magnetar-offload-kill-it";
+    private static final String TOPIC = "persistent://public/default/offload-kill-it";
+    private static final int MESSAGES = 500;
+    private static final int PAYLOAD = 60_000; // 500 entries, ~30 MB: six 5 MiB parts
+    private static final Duration WAIT = Duration.ofSeconds(120);
+
+    private static S3ProxyServer s3;
+    private static StandaloneCluster pulsar;
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3ProxyServer.start(Paths.get(System.getProperty("magnetar.s3proxy.jar", "target/s3proxy/s3proxy.jar")),
+                PulsarRuntime.workDir().resolve("s3proxy-kill-" + ProcessHandle.current().pid()), 100, "256m");
+        s3.createBucket(BUCKET);
+        pulsar = StandaloneCluster.builder("offload-kill")
+                .conf("managedLedgerOffloadDriver", "magnetar-s3")
+                .conf("managedLedgerOffloadBucket", BUCKET)
+                .conf("managedLedgerOffloadServiceEndpoint", s3.endpoint())
+                .env("ACCESS_KEY_ID", "it-access-key")
+                .env("ACCESS_KEY_SECRET", "it-secret-key")
+                .conf("managedLedgerOffloadExtraConfigPartSizeBytes", Integer.toString(5 * 1024 * 1024))
+                .conf("managedLedgerOffloadExtraConfigSinglePutMaxBytes", Integer.toString(5 * 1024 * 1024))
+                .conf("managedLedgerOffloadExtraConfigUploadConcurrency", "1")
+                .conf("managedLedgerOffloadDeletionLagMs", "0")
+                .conf("managedLedgerDataReadPriority", "bookkeeper-first")
+                .conf("managedLedgerMaxEntriesPerLedger", Integer.toString(MESSAGES))
+                .conf("managedLedgerMinLedgerRolloverTimeMinutes", "0")
+                .conf("retentionCheckIntervalInSeconds", "2")
+                .conf("managedLedgerCursorPositionFlushSeconds", "1")
+                .build().start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pulsar != null) {
+            pulsar.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void anOffloadKilledMidUploadSucceedsAfterRestartAndLeavesNoOrphanUpload() throws Exception {
+        Random random = new Random(88);
+        List<byte[]> payloads = new ArrayList<>();
+        for (int i = 0; i < MESSAGES; i++) {
+            byte[] p = new byte[PAYLOAD];
+            random.nextBytes(p);
+            payloads.add(p);
+        }
+        long ledgerId;
+        try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
+            client.newConsumer(Schema.BYTES).topic(TOPIC).subscriptionName("sub")
+                    .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
+            try (Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(TOPIC).enableBatching(false)
+                    .blockIfQueueFull(true).create()) {
+                List<CompletableFuture<MessageId>> sent = new ArrayList<>();
+                for (byte[] p : payloads) {
+                    sent.add(producer.sendAsync(p));
+                }
+                producer.flush();
+                for (CompletableFuture<MessageId> f : sent) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            }
+            admin.topics().unload(TOPIC);
+            List<LedgerInfo> ledgers = admin.topics().getInternalStats(TOPIC).ledgers;
+            List<LedgerInfo> data = ledgers.stream().filter(l -> l.entries > 0).toList();
+            assertEquals(1, data.size(), "one full ledger: " + ledgers.size() + " ledgers");
+            ledgerId = data.get(0).ledgerId;
+            long current = ledgers.get(ledgers.size() - 1).ledgerId;
+            admin.topics().triggerOffload(TOPIC, new MessageIdImpl(current, 0, -1));
+        }
+
+        // the upload is open (created, parts going up one at a time): kill the broker in the middle of it
+        Await.until("a multipart upload of ledger " + ledgerId + " in progress", WAIT,
+                () -> s3.multipartUploads(BUCKET, "magnetar/").toString(),
+                () -> !s3.multipartUploads(BUCKET, "magnetar/").isEmpty());
+        Thread.sleep(300);
+        assertTrue(s3.list(BUCKET, "magnetar/").stream().noneMatch(k -> k.endsWith(".index")),
+                "still mid-offload when killed: no index yet " + s3.list(BUCKET, "magnetar/"));
+        pulsar.broker(0).kill9();
+        List<String> orphans = s3.multipartUploads(BUCKET, "magnetar/");
+        assertEquals(1, orphans.size(), "the killed broker left its upload open: " + orphans);
+        assertTrue(orphans.get(0).endsWith("-ledger-" + ledgerId + ".data"), orphans.toString());
+
+        pulsar.broker(0).restart(StandaloneCluster.START_TIMEOUT);
+        try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
+            List<LedgerInfo> ledgers = admin.topics().getInternalStats(TOPIC).ledgers;
+            assertFalse(ledgers.stream().filter(l -> l.ledgerId == ledgerId).findFirst().orElseThrow().offloaded,
+                    "the killed offload did not complete");
+            long current = ledgers.get(ledgers.size() - 1).ledgerId;
+            admin.topics().triggerOffload(TOPIC, new MessageIdImpl(current, 0, -1));
+            Await.until("offload after the restart", WAIT, () -> status(admin).getStatus() + " "
+                    + status(admin).getLastError(), () -> {
+                        OffloadProcessStatus st = status(admin);
+                        if (st.getStatus() == LongRunningProcessStatus.Status.ERROR) {
+                            throw new AssertionError("offload failed: " + st.getLastError() + "\n"
+                                    + pulsar.broker(0).process().logTail(60));
+                        }
+                        return st.getStatus() == LongRunningProcessStatus.Status.SUCCESS;
+                    });
+            assertTrue(admin.topics().getInternalStats(TOPIC).ledgers.stream()
+                    .filter(l -> l.ledgerId == ledgerId).findFirst().orElseThrow().offloaded);
+
+            // Pulsar cleans the dead attempt up through deleteOffloaded: its upload is aborted
+            Await.until("no multipart upload left", WAIT, () -> s3.multipartUploads(BUCKET, "").toString(),
+                    () -> s3.multipartUploads(BUCKET, "").isEmpty());
+            List<String> keys = s3.list(BUCKET, "magnetar/");
+            assertEquals(1, keys.stream().filter(k -> k.endsWith("-ledger-" + ledgerId + ".data")).count(),
+                    keys.toString());
+            assertEquals(1, keys.stream().filter(k -> k.endsWith("-ledger-" + ledgerId + ".index")).count(),
+                    keys.toString());
+            assertTrue(Metrics.value(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_orphan_uploads_aborted_total").orElse(0) >= 1, "the abort was counted");
+
+            // the BookKeeper copy goes (deletion lag 0): the read-back below can only come from S3
+            Await.until("BookKeeper copy of ledger " + ledgerId + " deleted", WAIT, () -> "",
+                    () -> pulsar.broker(0).process().logContains("Deleted and invalidated offloaded ledger "
+                            + ledgerId + " from bookkeeper"));
+            admin.topics().unload(TOPIC);
+            double readBefore = Metrics.value(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_read_bytes_total").orElse(0);
+            try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(TOPIC).subscriptionName("sub")
+                    .subscribe()) {
+                for (int i = 0; i < MESSAGES; i++) {
+                    Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
+                    assertNotNull(m, "message " + i + " of " + MESSAGES + " received");
+                    assertArrayEquals(payloads.get(i), m.getValue(), "payload of message " + i);
+                    consumer.acknowledge(m);
+                }
+            }
+            double read = Metrics.value(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_read_bytes_total").orElse(0) - readBefore;
+            assertTrue(read >= (double) MESSAGES * PAYLOAD, "the ledger was read from S3: " + read + " bytes");
+        }
+    }
+
+    private static OffloadProcessStatus status(PulsarAdmin admin) {
+        try {
+            return admin.topics().offloadStatus(TOPIC);
+        } catch (PulsarAdminException e) {
+            throw new AssertionError("offload status of " + TOPIC, e);
+        }
+    }
+}
