@@ -40,14 +40,14 @@ import org.junit.jupiter.api.Test;
  * holds one data and one index object for the ledger, and the ledger reads back byte-exact from S3 once its
  * BookKeeper copy is gone.
  *
- * <p>s3proxy delays every operation by 100 ms and the broker uploads one 5 MiB part at a time, so the ~30 MB
+ * <p>s3proxy delays every operation by 100 ms and the broker uploads one 5 MiB part at a time, so the ~60 MB
  * ledger's upload is open for seconds: long enough to kill the broker while it runs.
  */
 class TieredOffloadKillIT {
     private static final String BUCKET = "magnetar-offload-kill-it";
     private static final String TOPIC = "persistent://public/default/offload-kill-it";
-    private static final int MESSAGES = 500;
-    private static final int PAYLOAD = 60_000; // 500 entries, ~30 MB: six 5 MiB parts
+    private static final int MESSAGES = 1000;
+    private static final int PAYLOAD = 60_000; // 1000 entries, ~60 MB: twelve 5 MiB parts
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     private static S3ProxyServer s3;
@@ -120,13 +120,15 @@ class TieredOffloadKillIT {
         }
 
         // the upload is open (created, parts going up one at a time): kill the broker in the middle of it
-        Await.until("a multipart upload of ledger " + ledgerId + " in progress", WAIT,
-                () -> s3.multipartUploads(BUCKET, "magnetar/").toString(),
-                () -> !s3.multipartUploads(BUCKET, "magnetar/").isEmpty());
-        Thread.sleep(300);
-        assertTrue(s3.list(BUCKET, "magnetar/").stream().noneMatch(k -> k.endsWith(".index")),
-                "still mid-offload when killed: no index yet " + s3.list(BUCKET, "magnetar/"));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (s3.multipartUploads(BUCKET, "magnetar/").isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "no multipart upload of ledger " + ledgerId + " started");
+            Thread.sleep(5);
+        }
         pulsar.broker(0).kill9();
+        List<String> atKill = s3.list(BUCKET, "magnetar/");
+        assertTrue(atKill.stream().noneMatch(k -> k.endsWith(".data")), "killed before the data object was complete: "
+                + atKill);
         List<String> orphans = s3.multipartUploads(BUCKET, "magnetar/");
         assertEquals(1, orphans.size(), "the killed broker left its upload open: " + orphans);
         assertTrue(orphans.get(0).endsWith("-ledger-" + ledgerId + ".data"), orphans.toString());

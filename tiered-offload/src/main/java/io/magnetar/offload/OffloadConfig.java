@@ -1,5 +1,6 @@
 package io.magnetar.offload;
 
+import io.magnetar.offload.format.EntryCodec;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -35,6 +36,7 @@ public final class OffloadConfig {
     public static final String READ_AHEAD = "ReadAheadBytes";
     public static final String READ_CACHE = "ReadCacheBytes";
     public static final String ORPHAN_AGE = "OrphanUploadAgeSeconds";
+    public static final String COMPRESSION = "Compression";
 
     private static final long MIB = 1024 * 1024;
     // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens, alphanumeric at both ends.
@@ -61,12 +63,13 @@ public final class OffloadConfig {
     private final long readAheadBytes;
     private final long readCacheBytes;
     private final long orphanUploadAgeSeconds;
+    private final EntryCodec.Kind compression;
 
     private OffloadConfig(String bucket, String region, Optional<URI> endpoint, boolean pathStyle,
                           CredentialSource credentialSource, String accessKeyId, String secretAccessKey,
                           String prefix, long partSizeBytes, int uploadConcurrency, long uploadMemoryBytes,
                           long readChunkBytes, int ioThreads, long singlePutMaxBytes, long readAheadBytes,
-                          long readCacheBytes, long orphanUploadAgeSeconds) {
+                          long readCacheBytes, long orphanUploadAgeSeconds, EntryCodec.Kind compression) {
         this.bucket = bucket;
         this.region = region;
         this.endpoint = endpoint;
@@ -84,6 +87,7 @@ public final class OffloadConfig {
         this.readAheadBytes = readAheadBytes;
         this.readCacheBytes = readCacheBytes;
         this.orphanUploadAgeSeconds = orphanUploadAgeSeconds;
+        this.compression = compression;
     }
 
     /** From the policies and the process environment. */
@@ -195,7 +199,7 @@ public final class OffloadConfig {
         long orphanAge = parseLong(EXTRA + ORPHAN_AGE, x.apply(ORPHAN_AGE), 24 * 3600, 60, 365L * 24 * 3600);
         return new OffloadConfig(bucket, region, endpoint, pathStyle, source, id, secret,
                 prefix == null ? "" : prefix, partSize, concurrency, memory, readChunk, ioThreads, singlePut,
-                readAhead, readCache, orphanAge);
+                readAhead, readCache, orphanAge, EntryCodec.parse(EXTRA + COMPRESSION, x.apply(COMPRESSION)));
     }
 
     private static URI parseEndpoint(String text) {
@@ -319,7 +323,7 @@ public final class OffloadConfig {
                 + (accessKeyId == null ? "" : " (key id " + mask(accessKeyId) + ")")
                 + ", prefix='" + prefix + "', partSize=" + partSizeBytes + ", uploadConcurrency=" + uploadConcurrency
                 + ", uploadMemory=" + uploadMemoryBytes + ", singlePutMax=" + singlePutMaxBytes + ", readChunk="
-                + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, ioThreads=" + ioThreads;
+                + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, compression=" + compression.name().toLowerCase(Locale.ROOT) + ", ioThreads=" + ioThreads;
     }
 
     /** Ledgers up to this size are one streamed PUT, larger ones a multipart upload. */
@@ -340,6 +344,11 @@ public final class OffloadConfig {
     /** Multipart uploads under our prefix older than this are orphans (an attempt that died) and get aborted. */
     public long orphanUploadAgeSeconds() {
         return orphanUploadAgeSeconds;
+    }
+
+    /** How entries are stored: as they are, or zstd-compressed where that makes them smaller. */
+    public EntryCodec.Kind compression() {
+        return compression;
     }
 
     private static String mask(String id) {

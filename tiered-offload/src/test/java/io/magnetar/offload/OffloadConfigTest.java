@@ -45,6 +45,12 @@ class OffloadConfigTest {
         assertEquals(16L << 20, c.partSizeBytes());
         assertEquals(4, c.uploadConcurrency());
         assertEquals(128L << 20, c.uploadMemoryBytes());
+        assertEquals(32L << 20, c.singlePutMaxBytes());
+        assertEquals(4L << 20, c.readChunkBytes());
+        assertEquals(32L << 20, c.readAheadBytes());
+        assertEquals(256L << 20, c.readCacheBytes());
+        assertEquals(24 * 3600, c.orphanUploadAgeSeconds());
+        assertEquals(io.magnetar.offload.format.EntryCodec.Kind.NONE, c.compression(), "compression off by default");
         assertEquals("", c.prefix());
     }
 
@@ -95,6 +101,14 @@ class OffloadConfigTest {
                 "managedLedgerOffloadExtraConfigUploadMemoryBytes", "33554432"));
         assertRefused("managedLedgerOffloadExtraConfigPrefix", concat(base,
                 "managedLedgerOffloadExtraConfigPrefix", "../escape"));
+        assertRefused("managedLedgerOffloadExtraConfigCompression", concat(base,
+                "managedLedgerOffloadExtraConfigCompression", "lz4"));
+        assertRefused("managedLedgerOffloadExtraConfigReadCacheBytes", concat(base,
+                "managedLedgerOffloadExtraConfigReadCacheBytes", "1048576"));
+        assertRefused("managedLedgerOffloadExtraConfigOrphanUploadAgeSeconds", concat(base,
+                "managedLedgerOffloadExtraConfigOrphanUploadAgeSeconds", "5"));
+        assertRefused("managedLedgerOffloadExtraConfigSinglePutMaxBytes", concat(base,
+                "managedLedgerOffloadExtraConfigSinglePutMaxBytes", "-1"));
     }
 
     @Test
@@ -144,7 +158,13 @@ class OffloadConfigTest {
                 "managedLedgerOffloadExtraConfigUploadConcurrency", "8",
                 "managedLedgerOffloadExtraConfigUploadMemoryBytes", "67108864",
                 "managedLedgerOffloadExtraConfigReadChunkBytes", "1048576",
-                "managedLedgerOffloadExtraConfigPrefix", "cluster-a");
+                "managedLedgerOffloadExtraConfigPrefix", "cluster-a",
+                "managedLedgerOffloadExtraConfigCompression", "ZSTD",
+                "managedLedgerOffloadExtraConfigReadCacheBytes", "0",
+                "managedLedgerOffloadExtraConfigSinglePutMaxBytes", "0");
+        assertEquals(io.magnetar.offload.format.EntryCodec.Kind.ZSTD, c.compression());
+        assertEquals(0, c.readCacheBytes(), "0: no cache");
+        assertEquals(0, c.singlePutMaxBytes(), "0: always multipart");
         assertFalse(c.pathStyle());
         assertEquals(8L << 20, c.partSizeBytes());
         assertEquals(8, c.uploadConcurrency());

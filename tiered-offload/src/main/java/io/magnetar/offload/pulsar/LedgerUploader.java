@@ -1,6 +1,7 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.EntryCodec;
 import io.magnetar.offload.format.LedgerIndex;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
@@ -8,6 +9,7 @@ import io.magnetar.offload.format.TransferPlan;
 import io.magnetar.offload.s3.BytePipe;
 import io.magnetar.offload.s3.ObjectStore;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -72,9 +74,14 @@ final class LedgerUploader {
         }
         long started = System.nanoTime();
         // Both kinds of data object start their first request now, while the first BookKeeper reads run.
-        DataObject data = TransferPlan.singleObject(length, config.singlePutMaxBytes())
-                ? new Streamed(dataKey, length)
-                : new Parts(dataKey, TransferPlan.partSize(config.partSizeBytes(), length), length);
+        // Compressed, the object's size is known only at the end: no streamed PUT (it declares its length first),
+        // a small ledger is buffered as one part and PUT whole when it fits one.
+        EntryCodec codec = EntryCodec.of(config.compression());
+        boolean compress = codec.kind() != EntryCodec.Kind.NONE;
+        boolean single = TransferPlan.singleObject(length, config.singlePutMaxBytes());
+        DataObject data = single && !compress ? new Streamed(dataKey, length)
+                : new Parts(dataKey, TransferPlan.partSize(config.partSizeBytes(), length), length, !single);
+        byte[] raw = new byte[0];
         ArrayDeque<CompletableFuture<LedgerEntries>> reads = new ArrayDeque<>();
         CompletableFuture<Void> indexPut = null;
         try {
@@ -89,8 +96,23 @@ final class LedgerUploader {
                 try (LedgerEntries entries = await(reads.poll(), READ_TIMEOUT_SECONDS)) {
                     for (LedgerEntry entry : entries) {
                         ByteBuf buf = entry.getEntryBuffer();
-                        index.add(entry.getEntryId(), buf.readableBytes(), crc32c(buf));
-                        data.write(buf);
+                        int len = buf.readableBytes();
+                        int crc = crc32c(buf);
+                        int packed = -1;
+                        if (compress) {
+                            if (raw.length < len) {
+                                raw = new byte[Math.max(len, raw.length * 2)];
+                            }
+                            buf.getBytes(buf.readerIndex(), raw, 0, len);
+                            packed = codec.compress(raw, 0, len);
+                        }
+                        if (packed >= 0) {
+                            index.add(entry.getEntryId(), packed, crc, len);
+                            data.write(codec.output(), packed);
+                        } else {
+                            index.add(entry.getEntryId(), len, crc);
+                            data.write(buf);
+                        }
                     }
                 }
             }
@@ -113,7 +135,8 @@ final class LedgerUploader {
             data.complete();
             await(indexPut, 600);
             metrics.uploadedParts.increment();
-            metrics.offloadedBytes.add(built.dataLength());
+            metrics.offloadedBytes.add(built.entryBytes());
+            metrics.storedBytes.add(built.dataLength());
             metrics.offloadedLedgers.increment();
             metrics.offloadMillis.add((System.nanoTime() - started) / 1_000_000);
             log.info("[{}] ledger {} offloaded to s3://{}/{}: {} entries, {} bytes, {} in {} ms", topic, ledgerId,
@@ -159,6 +182,11 @@ final class LedgerUploader {
     private interface DataObject {
         /** Copies the buffer's readable bytes (the buffer stays the caller's). */
         void write(ByteBuf buf) throws IOException;
+
+        /** Copies {@code len} bytes of {@code src} from 0. */
+        default void write(byte[] src, int len) throws IOException {
+            write(Unpooled.wrappedBuffer(src, 0, len));
+        }
 
         /** Every entry was written. */
         void endOfData() throws IOException;
@@ -333,18 +361,28 @@ final class LedgerUploader {
         private final Semaphore inFlight = new Semaphore(config.uploadConcurrency());
         private final List<CompletableFuture<String>> etags = new ArrayList<>();
         private volatile Throwable failure;
-        private final CompletableFuture<String> uploadId;
+        private CompletableFuture<String> uploadId;
         private int partNumber;
         private byte[] current;
         private int reserved;
         private int filled;
         private long written;
 
-        Parts(String key, int partSize, long expectedBytes) {
+        /**
+         * @param createNow start the multipart upload at once; otherwise only when a first part is full, and a
+         *                  ledger that fits one part is a single PUT
+         */
+        Parts(String key, int partSize, long expectedBytes, boolean createNow) {
             this.key = key;
             this.partSize = partSize;
             this.expectedBytes = expectedBytes;
-            this.uploadId = CompletableFuture.supplyAsync(() -> {
+            if (createNow) {
+                create();
+            }
+        }
+
+        private void create() {
+            uploadId = CompletableFuture.supplyAsync(() -> {
                 try {
                     return store.createMultipartUpload(key);
                 } catch (IOException e) {
@@ -407,6 +445,9 @@ final class LedgerUploader {
 
         private void flush() throws IOException {
             checkFailure();
+            if (uploadId == null) {
+                create();
+            }
             try {
                 while (!inFlight.tryAcquire(1, TimeUnit.SECONDS)) {
                     checkFailure();
@@ -450,6 +491,9 @@ final class LedgerUploader {
 
         @Override
         public void endOfData() throws IOException {
+            if (uploadId == null) {
+                return; // fits one part: complete() PUTs it whole
+            }
             if (filled > 0 || partNumber == 0) {
                 // the last part (S3 allows it below 5 MiB), or an empty first one
                 if (current == null) {
@@ -463,6 +507,15 @@ final class LedgerUploader {
 
         @Override
         public void complete() throws IOException {
+            if (uploadId == null) {
+                try {
+                    store.put(key, current == null ? new byte[0] : current, filled);
+                    metrics.uploadedParts.increment();
+                } finally {
+                    releaseCurrent();
+                }
+                return;
+            }
             List<String> tags = new ArrayList<>(etags.size());
             for (CompletableFuture<String> f : etags) {
                 tags.add(await(f, 600));
@@ -472,7 +525,7 @@ final class LedgerUploader {
 
         @Override
         public String describe() {
-            return partNumber + " part(s) of " + partSize + " bytes";
+            return uploadId == null ? "one PUT" : partNumber + " part(s) of " + partSize + " bytes";
         }
 
         private void releaseCurrent() {
@@ -496,6 +549,9 @@ final class LedgerUploader {
                 } catch (ExecutionException | TimeoutException ignored) {
                     // the part failed or hangs: aborting the upload discards it either way
                 }
+            }
+            if (uploadId == null) {
+                return; // nothing was sent
             }
             String id;
             try {

@@ -18,6 +18,7 @@ public final class OffloadMetrics implements AutoCloseable {
     final LongAdder getRequests;
     final LongAdder deletedLedgers;
     final LongAdder offloadMillis;
+    final LongAdder storedBytes;
     final LongAdder getBytes;
     final LongAdder cacheHits;
     final LongAdder cacheMisses;
@@ -39,6 +40,8 @@ public final class OffloadMetrics implements AutoCloseable {
         deletedLedgers = metrics.counter("deleted_ledgers", "Offloaded ledgers deleted from the object store");
         offloadMillis = metrics.counter("offload_time_ms", "Milliseconds spent offloading ledgers that succeeded"
                 + " (divided by offloaded_ledgers: mean latency per ledger)");
+        storedBytes = metrics.counter("stored_bytes", "Bytes of data objects written (below offloaded_bytes when"
+                + " entries are compressed)");
         getBytes = metrics.counter("get_bytes", "Bytes fetched by ranged GETs, read-ahead included (get_requests per"
                 + " 10^6 get_bytes: GETs per MB)");
         cacheHits = metrics.counter("read_cache_hits", "Read blocks found in a ledger's read-ahead cache"

@@ -2,6 +2,7 @@ package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.format.BlockCache;
 import io.magnetar.offload.format.CorruptIndexException;
+import io.magnetar.offload.format.EntryCodec;
 import io.magnetar.offload.format.LedgerIndex;
 import io.magnetar.offload.format.TransferPlan;
 import io.magnetar.offload.s3.ObjectStore;
@@ -219,12 +220,9 @@ final class OffloadedReadHandle extends ClosedLedgerHandle {
                     }
                     at = 0;
                 }
-                if (LedgerIndex.crc32c(data, at, len) != index.checksum(e)) {
-                    throw new UncheckedIOException(new CorruptIndexException("entry " + e + " of ledger " + ledgerId
-                            + " in s3://" + store.bucket() + "/" + dataKey + " fails its CRC32C"));
-                }
-                out.add(LedgerEntryImpl.create(ledgerId, e, len, Unpooled.wrappedBuffer(data, at, len)));
-                bytes += len;
+                LedgerEntry entry = entry(e, data, at, len);
+                out.add(entry);
+                bytes += entry.getLength();
             }
         } catch (RuntimeException ex) {
             out.forEach(LedgerEntry::close);
@@ -233,6 +231,31 @@ final class OffloadedReadHandle extends ClosedLedgerHandle {
         metrics.readBytes.add(bytes);
         metrics.readEntries.add(out.size());
         return LedgerEntriesImpl.create(out);
+    }
+
+    /**
+     * Entry {@code e} from its stored bytes ({@code len} at {@code at} of {@code data}, shared, not copied):
+     * decompressed when stored compressed, and checked against the CRC32C of the original entry.
+     */
+    private LedgerEntry entry(long e, byte[] data, int at, int len) {
+        byte[] bytes = data;
+        int from = at;
+        int length = len;
+        if (index.compressed(e)) {
+            try {
+                bytes = EntryCodec.decompress(data, at, len, index.rawLength(e));
+            } catch (CorruptIndexException c) {
+                throw new UncheckedIOException(new CorruptIndexException("entry " + e + " of ledger " + ledgerId
+                        + " in s3://" + store.bucket() + "/" + dataKey + ": " + c.getMessage()));
+            }
+            from = 0;
+            length = bytes.length;
+        }
+        if (LedgerIndex.crc32c(bytes, from, length) != index.checksum(e)) {
+            throw new UncheckedIOException(new CorruptIndexException("entry " + e + " of ledger " + ledgerId
+                    + " in s3://" + store.bucket() + "/" + dataKey + " fails its CRC32C"));
+        }
+        return LedgerEntryImpl.create(ledgerId, e, length, Unpooled.wrappedBuffer(bytes, from, length));
     }
 
     private byte[] fetchBlock(long block) {
@@ -265,16 +288,20 @@ final class OffloadedReadHandle extends ClosedLedgerHandle {
         metrics.getBytes.add(bytes.length);
         List<LedgerEntry> entries = new ArrayList<>((int) (chunk.last() - chunk.first() + 1));
         int off = 0;
-        for (long e = chunk.first(); e <= chunk.last(); e++) {
-            int len = index.length(e);
-            if (LedgerIndex.crc32c(bytes, off, len) != index.checksum(e)) {
-                throw new UncheckedIOException(new CorruptIndexException("entry " + e + " of ledger " + ledgerId
-                        + " in s3://" + store.bucket() + "/" + dataKey + " fails its CRC32C"));
+        long read = 0;
+        try {
+            for (long e = chunk.first(); e <= chunk.last(); e++) {
+                int len = index.length(e);
+                LedgerEntry entry = entry(e, bytes, off, len);
+                entries.add(entry);
+                read += entry.getLength();
+                off += len;
             }
-            entries.add(LedgerEntryImpl.create(ledgerId, e, len, Unpooled.wrappedBuffer(bytes, off, len)));
-            off += len;
+        } catch (RuntimeException ex) {
+            entries.forEach(LedgerEntry::close);
+            throw ex;
         }
-        metrics.readBytes.add(bytes.length);
+        metrics.readBytes.add(read);
         metrics.readEntries.add(entries.size());
         return entries;
     }
@@ -286,7 +313,7 @@ final class OffloadedReadHandle extends ClosedLedgerHandle {
 
     @Override
     public long getLength() {
-        return index.dataLength();
+        return index.entryBytes();
     }
 
 }

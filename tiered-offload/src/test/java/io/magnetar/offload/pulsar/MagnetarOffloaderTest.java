@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.magnetar.offload.OffloadConfig;
 import io.magnetar.offload.format.BlockCache;
+import io.magnetar.offload.format.EntryCodecTest;
 import io.magnetar.offload.format.JcloudFormat;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
@@ -413,6 +414,43 @@ class MagnetarOffloaderTest {
         assertFalse(store.openUploads.containsKey("old"), "the stale upload was aborted");
         assertTrue(store.openUploads.containsKey("young"), "a recent upload may be a live offload");
         assertTrue(store.openUploads.containsKey("jcloud"), "not ours");
+    }
+
+    /** Half text-like entries (compressible), half random ones (not). */
+    private static FakeLedger mixedLedger(long id, int count, int size) {
+        FakeLedger random = FakeLedger.random(id, count, size, size, id);
+        List<byte[]> entries = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            entries.add(i % 2 == 0 ? EntryCodecTest.text(size, i) : random.entries.get(i));
+        }
+        return new FakeLedger(id, entries);
+    }
+
+    @Test
+    void withZstdCompressibleEntriesAreStoredSmallerAndReadBackExact() throws Exception {
+        for (int size : new int[] {20_000, 60_000}) {
+            // 100 x 20 KB fits one 5 MiB part: one PUT; 300 x 60 KB does not: multipart
+            MagnetarOffloader offloader = offloader(64L * MIB, 4, 256 * 1024, Map.of("Compression", "zstd"));
+            long id = size;
+            FakeLedger ledger = mixedLedger(id, size == 20_000 ? 100 : 300, size);
+            UUID uid = UUID.randomUUID();
+            long completedBefore = store.completed.sum();
+            offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+            byte[] stored = store.objects.get(ObjectNames.dataKey("", uid, id));
+            assertTrue(stored.length < ledger.getLength() * 3 / 4, "the text half shrank: " + stored.length + " of "
+                    + ledger.getLength());
+            assertTrue(stored.length > ledger.getLength() / 2, "the random half did not grow or vanish");
+            assertEquals(size == 20_000 ? 0 : 1, store.completed.sum() - completedBefore);
+            assertEquals(0, store.streamedPuts.sum(), "a compressed object's length is unknown up front: no stream");
+            ReadHandle handle = offloader.readOffloaded(id, uid, offloader.getOffloadDriverMetadata()).get(30,
+                    TimeUnit.SECONDS);
+            assertEquals(ledger.getLength(), handle.getLength(), "the ledger's length, not the stored one");
+            int n = ledger.entries.size();
+            assertReadsBack(handle, ledger, 0, n - 1);
+            assertReadsBack(handle, ledger, 3, 3);
+            assertEquals(budget.capacityBytes(), budget.availableBytes());
+        }
+        assertTrue(metrics.storedBytes.sum() < metrics.offloadedBytes.sum());
     }
 
     @Test
