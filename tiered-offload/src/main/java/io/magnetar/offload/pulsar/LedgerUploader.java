@@ -206,8 +206,9 @@ final class LedgerUploader {
      * when it fails (S3 stores a PUT completely or not at all).
      */
     private final class Streamed implements DataObject {
-        private static final int BLOCK = 1024 * 1024;
-        private static final int BLOCKS = 4;
+        // below half a G1 region (1 MiB with the broker's usual heaps), so not a humongous allocation
+        private static final int BLOCK = 256 * 1024;
+        private static final int BLOCKS = 16;
         private final String key;
         private final long expected;
         private final BytePipe pipe;

@@ -31,7 +31,7 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
     private static final Logger log = LoggerFactory.getLogger(MagnetarOffloaderFactory.class);
     private static final String CLUSTER_KEY = "pulsarClusterName".toLowerCase();
 
-    /** Per store configuration: the client for whole-buffer requests and the one for streamed bodies. */
+    /** Per store configuration: the client for GETs and small requests, and the one for upload bodies. */
     private final Map<String, S3Client[]> clients = new ConcurrentHashMap<>();
     private ExecutorService offloadThreads;
     private ExecutorService io;
@@ -86,7 +86,7 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
                     + " budget (" + budget.capacityBytes() + ")");
         }
         S3Client[] client = clients.computeIfAbsent(config.clientKey(),
-                k -> new S3Client[] {AwsObjectStore.newClient(config), AwsObjectStore.newClient(config)});
+                k -> new S3Client[] {AwsObjectStore.newClient(config), AwsObjectStore.newUploadClient(config)});
         log.info("Magnetar offloader created: {}", config);
         Map<String, ObjectStore> stores = new ConcurrentHashMap<>();
         return new MagnetarOffloader(policies, config,

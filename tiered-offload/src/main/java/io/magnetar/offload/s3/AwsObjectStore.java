@@ -17,6 +17,8 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -36,33 +38,46 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
- * {@link ObjectStore} on the AWS SDK for Java v2 with the JDK's {@code java.net.http} client ({@link JdkHttpClient}):
- * no Netty, so nothing depends on the broker's Netty version. Two clients per store configuration, shared by every
- * offloader using it and closed by the factory: one for whole-buffer requests and one for streamed bodies, whose
- * reads may wait for BookKeeper and so must not hold up the other requests' connections.
+ * {@link ObjectStore} on the AWS SDK for Java v2 with JDK-only HTTP clients: no Netty, so nothing depends on the
+ * broker's Netty version. Two clients per store configuration, shared by every offloader using it and closed by the
+ * factory: the SDK's {@code url-connection-client} for GETs and small requests (it reads responses with a third of
+ * the CPU of {@code java.net.http} here, but buffers request bodies whole), and {@link JdkHttpClient} for upload
+ * bodies (parts and streamed PUTs), which it sends as they come, on connections of their own: a streamed body's
+ * reads may wait for BookKeeper.
  */
 public final class AwsObjectStore implements ObjectStore {
     private static final String OCTET_STREAM = "application/octet-stream";
 
     private final S3Client s3;
-    private final S3Client streaming;
+    private final S3Client uploads;
     private final String bucket;
 
-    private AwsObjectStore(S3Client s3, S3Client streaming, String bucket) {
+    private AwsObjectStore(S3Client s3, S3Client uploads, String bucket) {
         this.s3 = s3;
-        this.streaming = streaming;
+        this.uploads = uploads;
         this.bucket = bucket;
     }
 
-    /** A client for the configuration's store, region, addressing and credentials. */
+    /** The client for GETs and small requests. */
     public static S3Client newClient(OffloadConfig config) {
+        return newClient(config, UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(Duration.ofSeconds(60)).build());
+    }
+
+    /** The client for upload bodies. */
+    public static S3Client newUploadClient(OffloadConfig config) {
+        return newClient(config, new JdkHttpClient(Duration.ofSeconds(10), Duration.ofMinutes(10)));
+    }
+
+    /** A client for the configuration's store, region, addressing and credentials. */
+    private static S3Client newClient(OffloadConfig config, SdkHttpClient http) {
         AwsCredentialsProvider credentials = switch (config.credentialSource()) {
             case CONFIG, ENVIRONMENT -> StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey()));
             case SDK_DEFAULT_CHAIN -> DefaultCredentialsProvider.builder().build();
         };
         S3ClientBuilder builder = S3Client.builder()
-                .httpClient(new JdkHttpClient(Duration.ofSeconds(10), Duration.ofMinutes(10)))
+                .httpClient(http)
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
                 // Our own CRC32C per entry protects the data; SDK-side flexible checksums (aws-chunked bodies with
@@ -83,9 +98,9 @@ public final class AwsObjectStore implements ObjectStore {
         }
     }
 
-    /** A store on {@code bucket} using clients (from {@link #newClient}) someone else closes. */
-    public static AwsObjectStore on(S3Client s3, S3Client streaming, String bucket) {
-        return new AwsObjectStore(s3, streaming, bucket);
+    /** A store on {@code bucket} using clients (from {@link #newClient}, {@link #newUploadClient}) someone else closes. */
+    public static AwsObjectStore on(S3Client s3, S3Client uploads, String bucket) {
+        return new AwsObjectStore(s3, uploads, bucket);
     }
 
     @Override
@@ -95,13 +110,15 @@ public final class AwsObjectStore implements ObjectStore {
 
     @Override
     public void put(String key, byte[] data, int length) throws IOException {
-        call("PUT " + key, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
+        // small bodies (indexes) through the request client; larger ones stream through the upload client
+        S3Client client = length > 1024 * 1024 ? uploads : s3;
+        call("PUT " + key, () -> client.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
                 .contentType(OCTET_STREAM).contentLength((long) length).build(), body(data, length)));
     }
 
     @Override
     public void putStream(String key, BytePipe body, long length) throws IOException {
-        call("PUT " + key, () -> streaming.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
+        call("PUT " + key, () -> uploads.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
                 .contentType(OCTET_STREAM).contentLength(length).build(),
                 RequestBody.fromContentProvider(body::stream, length, OCTET_STREAM)));
     }
@@ -115,7 +132,7 @@ public final class AwsObjectStore implements ObjectStore {
 
     @Override
     public String uploadPart(String key, String uploadId, int partNumber, byte[] data, int length) throws IOException {
-        return call("upload part " + partNumber + " of " + key, () -> s3.uploadPart(UploadPartRequest.builder()
+        return call("upload part " + partNumber + " of " + key, () -> uploads.uploadPart(UploadPartRequest.builder()
                 .bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength((long) length)
                 .build(), body(data, length)).eTag());
     }

@@ -16,6 +16,8 @@ public final class BytePipe {
     private final long capacity;
     private final ArrayDeque<byte[]> full = new ArrayDeque<>();
     private final ArrayDeque<Integer> fullLengths = new ArrayDeque<>();
+    // consumed blocks, reused: a pipe allocates at most capacity / blockSize + 2 blocks whatever it carries
+    private final ArrayDeque<byte[]> free = new ArrayDeque<>();
     private byte[] filling;
     private int filled;
     private long queued;
@@ -40,8 +42,7 @@ public final class BytePipe {
     public void write(byte[] src, int off, int len) throws IOException {
         while (len > 0) {
             if (filling == null) {
-                awaitRoom();
-                filling = new byte[blockSize];
+                filling = awaitRoom();
                 filled = 0;
             }
             int n = Math.min(len, blockSize - filled);
@@ -59,8 +60,7 @@ public final class BytePipe {
     /** The block being filled (room {@link #room()} bytes from {@link #position()}), for a caller copying in place. */
     public byte[] block() throws IOException {
         if (filling == null) {
-            awaitRoom();
-            filling = new byte[blockSize];
+            filling = awaitRoom();
             filled = 0;
         }
         return filling;
@@ -86,7 +86,8 @@ public final class BytePipe {
         }
     }
 
-    private synchronized void awaitRoom() throws IOException {
+    /** Waits for room, then returns an empty block. */
+    private synchronized byte[] awaitRoom() throws IOException {
         while (queued + blockSize > capacity && failure == null) {
             try {
                 wait();
@@ -100,6 +101,8 @@ public final class BytePipe {
         if (closed) {
             throw new IllegalStateException("pipe closed");
         }
+        byte[] reused = free.poll();
+        return reused != null ? reused : new byte[blockSize];
     }
 
     private synchronized void hand(byte[] block, int length) throws IOException {
@@ -185,6 +188,7 @@ public final class BytePipe {
                 synchronized (BytePipe.this) {
                     if (block != null) {
                         queued -= length;
+                        free.add(block);
                         block = null;
                         BytePipe.this.notifyAll();
                     }
