@@ -309,6 +309,19 @@ public final class OffloadConfig {
         return ioThreads;
     }
 
+    /**
+     * These settings pointed at another endpoint and region (where a ledger was written before the configuration
+     * changed): same credentials, addressing and tuning.
+     */
+    public OffloadConfig at(Optional<URI> otherEndpoint, String otherRegion) {
+        if (otherEndpoint.equals(endpoint) && otherRegion.equals(region)) {
+            return this;
+        }
+        return new OffloadConfig(bucket, otherRegion, otherEndpoint, pathStyle, credentialSource, accessKeyId,
+                secretAccessKey, prefix, partSizeBytes, uploadConcurrency, uploadMemoryBytes, readChunkBytes, ioThreads,
+                singlePutMaxBytes, readAheadBytes, readCacheBytes, orphanUploadAgeSeconds, compression);
+    }
+
     /** What identifies the S3 client to use: same store, same credentials. */
     public String clientKey() {
         return region + '|' + endpoint.map(URI::toString).orElse("") + '|' + pathStyle + '|' + credentialSource
@@ -323,7 +336,9 @@ public final class OffloadConfig {
                 + (accessKeyId == null ? "" : " (key id " + mask(accessKeyId) + ")")
                 + ", prefix='" + prefix + "', partSize=" + partSizeBytes + ", uploadConcurrency=" + uploadConcurrency
                 + ", uploadMemory=" + uploadMemoryBytes + ", singlePutMax=" + singlePutMaxBytes + ", readChunk="
-                + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, compression=" + compression.name().toLowerCase(Locale.ROOT) + ", ioThreads=" + ioThreads;
+                + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes
+                + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, compression="
+                + compression.name().toLowerCase(Locale.ROOT) + ", ioThreads=" + ioThreads;
     }
 
     /** Ledgers up to this size are one streamed PUT, larger ones a multipart upload. */

@@ -29,16 +29,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class MagnetarOffloader implements LedgerOffloader {
     private static final Logger log = LoggerFactory.getLogger(MagnetarOffloader.class);
-    static final String META_BUCKET = "bucket";
+    static final String META_BUCKET = StoreLocation.BUCKET;
     static final String META_PREFIX = "prefix";
-    static final String META_REGION = "region";
-    static final String META_ENDPOINT = "endpoint";
+    static final String META_REGION = StoreLocation.REGION;
+    static final String META_ENDPOINT = StoreLocation.ENDPOINT;
     static final String META_FORMAT = "magnetarFormat";
     private static final String TOPIC_KEY = "ManagedLedgerName";
 
     private final OffloadPoliciesImpl policies;
     private final OffloadConfig config;
-    private final Function<String, ObjectStore> stores;
+    private final Function<StoreLocation, ObjectStore> stores;
     private final ObjectStore store;
     private final Executor offloadThreads;
     private final Executor io;
@@ -49,18 +49,18 @@ public final class MagnetarOffloader implements LedgerOffloader {
     private final OrphanSweeper sweeper;
 
     /**
-     * @param stores the store for a bucket (the configured one for new offloads; the recorded one for reads)
+     * @param stores the store at a location (the configured one for new offloads; the recorded one for reads)
      * @param offloadThreads where whole-ledger uploads run (they block on reads and the memory budget)
      * @param io where single S3 requests run
      * @param readCache the broker-wide cache of read blocks
      */
-    MagnetarOffloader(OffloadPoliciesImpl policies, OffloadConfig config, Function<String, ObjectStore> stores,
+    MagnetarOffloader(OffloadPoliciesImpl policies, OffloadConfig config, Function<StoreLocation, ObjectStore> stores,
                       MemoryBudget budget, BlockCache readCache, OrphanSweeper sweeper, Executor offloadThreads,
                       Executor io, OffloadMetrics metrics) {
         this.policies = policies;
         this.config = config;
         this.stores = stores;
-        this.store = stores.apply(config.bucket());
+        this.store = stores.apply(StoreLocation.of(config));
         this.offloadThreads = offloadThreads;
         this.io = io;
         this.metrics = metrics;
@@ -188,10 +188,10 @@ public final class MagnetarOffloader implements LedgerOffloader {
         }, io);
     }
 
-    /** The bucket the ledger was written to (recorded in its driver metadata), else the configured one. */
+    /** The store the ledger was written to (bucket, endpoint, region recorded in its driver metadata). */
     private ObjectStore storeFor(Map<String, String> meta) {
-        String bucket = meta == null ? null : meta.get(META_BUCKET);
-        return bucket == null || bucket.isBlank() || bucket.equals(config.bucket()) ? store : stores.apply(bucket);
+        StoreLocation at = StoreLocation.recorded(meta, config);
+        return at.equals(StoreLocation.of(config)) ? store : stores.apply(at);
     }
 
     private String prefixFor(Map<String, String> meta) {

@@ -85,13 +85,20 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
                     + OffloadConfig.PART_SIZE + " (" + config.partSizeBytes() + ") exceeds the broker's upload memory"
                     + " budget (" + budget.capacityBytes() + ")");
         }
-        S3Client[] client = clients.computeIfAbsent(config.clientKey(),
-                k -> new S3Client[] {AwsObjectStore.newClient(config), AwsObjectStore.newUploadClient(config)});
+        clientsFor(config);
         log.info("Magnetar offloader created: {}", config);
-        Map<String, ObjectStore> stores = new ConcurrentHashMap<>();
-        return new MagnetarOffloader(policies, config,
-                bucket -> stores.computeIfAbsent(bucket, b -> AwsObjectStore.on(client[0], client[1], b)),
+        Map<StoreLocation, ObjectStore> stores = new ConcurrentHashMap<>();
+        return new MagnetarOffloader(policies, config, at -> stores.computeIfAbsent(at, l -> {
+            // a ledger recorded elsewhere (endpoint or region changed since): the same credentials, pointed there
+            S3Client[] pair = clientsFor(config.at(l.endpoint(), l.region()));
+            return AwsObjectStore.on(pair[0], pair[1], l.bucket());
+        }),
                 budget, readCache, sweeper, offloadThreads, io, metrics);
+    }
+
+    private S3Client[] clientsFor(OffloadConfig config) {
+        return clients.computeIfAbsent(config.clientKey(),
+                k -> new S3Client[] {AwsObjectStore.newClient(config), AwsObjectStore.newUploadClient(config)});
     }
 
     private static ThreadFactory threads(String name) {

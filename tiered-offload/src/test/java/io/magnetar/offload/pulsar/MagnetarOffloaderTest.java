@@ -46,6 +46,7 @@ class MagnetarOffloaderTest {
     private OffloadPoliciesImpl policies;
     private MemoryBudget budget;
     private BlockCache readCache;
+    private final List<StoreLocation> locations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
@@ -74,7 +75,10 @@ class MagnetarOffloaderTest {
         OffloadConfig config = OffloadConfig.from(policies, k -> null);
         budget = new MemoryBudget(config.uploadMemoryBytes());
         readCache = new BlockCache(config.readCacheBytes());
-        return new MagnetarOffloader(policies, config, b -> store, budget, readCache, new OrphanSweeper(metrics),
+        return new MagnetarOffloader(policies, config, at -> {
+            locations.add(at);
+            return store;
+        }, budget, readCache, new OrphanSweeper(metrics),
                 ledgerThreads, io, metrics);
     }
 
@@ -451,6 +455,54 @@ class MagnetarOffloaderTest {
             assertEquals(budget.capacityBytes(), budget.availableBytes());
         }
         assertTrue(metrics.storedBytes.sum() < metrics.offloadedBytes.sum());
+    }
+
+    @Test
+    void aLedgerIsReadWhereItWasWrittenAfterTheEndpointChanged() throws Exception {
+        MagnetarOffloader before = offloader();
+        FakeLedger ledger = FakeLedger.random(95, 20, 100, 200, 16);
+        UUID uid = UUID.randomUUID();
+        before.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        Map<String, String> recorded = before.getOffloadDriverMetadata();
+        assertEquals("http://127.0.0.1:1", recorded.get("endpoint"));
+
+        // the namespace moves to another endpoint and region: the old ledger is still read from the old store
+        OffloadConfig moved = OffloadConfig.from(OffloadPoliciesImpl.create(withEndpoint("http://10.0.0.9:9000",
+                "eu-west-1")), k -> null);
+        MagnetarOffloader now = new MagnetarOffloader(policies, moved, at -> {
+            locations.add(at);
+            return store;
+        }, budget, readCache, new OrphanSweeper(metrics), ledgerThreads, io, metrics);
+        locations.clear();
+        assertReadsBack(now.readOffloaded(95, uid, recorded).get(30, TimeUnit.SECONDS), ledger, 0, 19);
+        assertEquals(List.of(new StoreLocation("test-bucket", java.util.Optional.of(java.net.URI.create(
+                "http://127.0.0.1:1")), "us-east-1")), locations, "the recorded location, not the current one");
+    }
+
+    private static Properties withEndpoint(String endpoint, String region) {
+        Properties p = new Properties();
+        p.setProperty("managedLedgerOffloadDriver", OffloadConfig.DRIVER_NAME);
+        p.setProperty("managedLedgerOffloadBucket", "test-bucket");
+        p.setProperty("managedLedgerOffloadServiceEndpoint", endpoint);
+        p.setProperty("managedLedgerOffloadRegion", region);
+        return p;
+    }
+
+    @Test
+    void recordedLocationsFallBackToTheConfigurationForWhatTheyLack() {
+        OffloadConfig config = OffloadConfig.from(OffloadPoliciesImpl.create(withEndpoint("http://h:1", "eu-west-1")),
+                k -> null);
+        assertEquals(StoreLocation.of(config), StoreLocation.recorded(Map.of(), config));
+        assertEquals(StoreLocation.of(config), StoreLocation.recorded(null, config));
+        // written to AWS itself (recorded without an endpoint)
+        assertEquals(new StoreLocation("b-2", java.util.Optional.empty(), "us-west-2"),
+                StoreLocation.recorded(Map.of("bucket", "b-2", "endpoint", "", "region", "us-west-2"), config));
+        // jcloud's key for the endpoint
+        assertEquals(new StoreLocation("b-3", java.util.Optional.of(java.net.URI.create("http://old:9000")),
+                "eu-west-1"), StoreLocation.recorded(Map.of("bucket", "b-3", "serviceEndpoint", "http://old:9000"),
+                config));
+        assertThrows(IllegalArgumentException.class,
+                () -> StoreLocation.recorded(Map.of("endpoint", "http://bad host"), config));
     }
 
     @Test
