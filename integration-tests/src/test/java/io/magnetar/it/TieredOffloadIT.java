@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.magnetar.it.harness.PulsarRuntime;
 import io.magnetar.it.harness.S3ProxyServer;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.IOException;
@@ -71,26 +70,8 @@ class TieredOffloadIT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3ProxyServer.start(Paths.get(System.getProperty("magnetar.s3proxy.jar", "target/s3proxy/s3proxy.jar")),
-                PulsarRuntime.workDir().resolve("s3proxy-" + ProcessHandle.current().pid()), 0, "256m");
-        s3.createBucket(BUCKET);
-        pulsar = StandaloneCluster.builder("offload")
-                .conf("managedLedgerOffloadDriver", "magnetar-s3")
-                .conf("managedLedgerOffloadBucket", BUCKET)
-                .conf("managedLedgerOffloadServiceEndpoint", s3.endpoint())
-                // s3proxy runs with authorization=none: any pair is accepted, but the SDK signs with one. From the
-                // environment: a standalone's embedded bookie logs every line of standalone.conf.
-                .env("ACCESS_KEY_ID", "it-access-key")
-                .env("ACCESS_KEY_SECRET", "it-secret-key")
-                .conf("managedLedgerOffloadExtraConfigPartSizeBytes", Integer.toString(5 * 1024 * 1024))
-                .conf("managedLedgerOffloadDeletionLagMs", "0")
-                .conf("managedLedgerDataReadPriority", "bookkeeper-first")
-                .conf("managedLedgerMaxEntriesPerLedger", Integer.toString(ENTRIES_PER_LEDGER))
-                .conf("managedLedgerMinLedgerRolloverTimeMinutes", "0")
-                .conf("retentionCheckIntervalInSeconds", "2")
-                // trimming follows the persisted mark-delete position, flushed every 60 s by default
-                .conf("managedLedgerCursorPositionFlushSeconds", "1")
-                .build();
+        s3 = TieredOffloadSetup.s3proxy("s3proxy", 0, BUCKET);
+        pulsar = TieredOffloadSetup.broker("offload", s3, BUCKET, ENTRIES_PER_LEDGER).build();
         // Pulsar's jcloud offloader beside Magnetar's, where Pulsar's offloader distribution puts it
         Path jcloud = Paths.get(System.getProperty("magnetar.jcloud.nar",
                 "target/pulsar-offloaders/tiered-storage-jcloud-4.0.8.nar"));
@@ -100,12 +81,7 @@ class TieredOffloadIT {
 
     @AfterAll
     static void stop() {
-        if (pulsar != null) {
-            pulsar.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
+        TieredOffloadSetup.close(pulsar, s3);
     }
 
     @Test
@@ -119,13 +95,7 @@ class TieredOffloadIT {
         assertTrue(created.stream().allMatch(l -> l.contains("partSize=5242880") && l.contains("credentials=ENVIRONMENT")),
                 String.join("\n", created));
 
-        Random random = new Random(8);
-        List<byte[]> payloads = new ArrayList<>();
-        for (int i = 0; i < MESSAGES; i++) {
-            byte[] p = new byte[PAYLOAD];
-            random.nextBytes(p);
-            payloads.add(p);
-        }
+        List<byte[]> payloads = TieredOffloadSetup.payloads(MESSAGES, PAYLOAD, 8);
         Map<MessageId, Integer> index = new HashMap<>();
         String startMetrics = Metrics.scrape(pulsar.webUrl() + "/metrics/");
         double ledgersBefore = Metrics.value(startMetrics, "magnetar_offload_offloaded_ledgers_total").orElse(0);
@@ -135,16 +105,9 @@ class TieredOffloadIT {
             // a durable subscription before producing keeps the whole backlog
             client.newConsumer(Schema.BYTES).topic(TOPIC).subscriptionName("sub")
                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
-            try (Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(TOPIC).enableBatching(false)
-                    .blockIfQueueFull(true).create()) {
-                List<CompletableFuture<MessageId>> sent = new ArrayList<>();
-                for (byte[] p : payloads) {
-                    sent.add(producer.sendAsync(p));
-                }
-                producer.flush();
-                for (int i = 0; i < MESSAGES; i++) {
-                    index.put(sent.get(i).get(30, TimeUnit.SECONDS), i);
-                }
+            List<MessageId> sent = TieredOffloadSetup.produce(client, TOPIC, payloads);
+            for (int i = 0; i < MESSAGES; i++) {
+                index.put(sent.get(i), i);
             }
 
             // unload closes the last ledger; the reloaded topic writes to a new, empty one
@@ -313,22 +276,8 @@ class TieredOffloadIT {
                     OffloadedReadPriority.TIERED_STORAGE_FIRST));
             client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
-            List<byte[]> payloads = new ArrayList<>();
-            Random random = new Random(10);
-            try (Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic).enableBatching(false)
-                    .blockIfQueueFull(true).create()) {
-                List<CompletableFuture<MessageId>> sent = new ArrayList<>();
-                for (int i = 0; i < messages; i++) {
-                    byte[] p = new byte[PAYLOAD];
-                    random.nextBytes(p);
-                    payloads.add(p);
-                    sent.add(producer.sendAsync(p));
-                }
-                producer.flush();
-                for (CompletableFuture<MessageId> f : sent) {
-                    f.get(30, TimeUnit.SECONDS);
-                }
-            }
+            List<byte[]> payloads = TieredOffloadSetup.payloads(messages, PAYLOAD, 10);
+            TieredOffloadSetup.produce(client, topic, payloads);
             admin.topics().unload(topic);
             List<LedgerInfo> ledgers = admin.topics().getInternalStats(topic).ledgers;
             long current = ledgers.get(ledgers.size() - 1).ledgerId;

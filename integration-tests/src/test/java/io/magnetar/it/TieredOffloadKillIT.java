@@ -6,15 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.magnetar.it.harness.PulsarRuntime;
 import io.magnetar.it.harness.S3ProxyServer;
 import io.magnetar.it.harness.StandaloneCluster;
-import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pulsar.client.admin.LongRunningProcessStatus;
 import org.apache.pulsar.client.admin.OffloadProcessStatus;
@@ -22,8 +17,6 @@ import org.apache.pulsar.client.admin.PulsarAdmin;
 import org.apache.pulsar.client.admin.PulsarAdminException;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
-import org.apache.pulsar.client.api.MessageId;
-import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
@@ -55,61 +48,26 @@ class TieredOffloadKillIT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3ProxyServer.start(Paths.get(System.getProperty("magnetar.s3proxy.jar", "target/s3proxy/s3proxy.jar")),
-                PulsarRuntime.workDir().resolve("s3proxy-kill-" + ProcessHandle.current().pid()), 100, "256m");
-        s3.createBucket(BUCKET);
-        pulsar = StandaloneCluster.builder("offload-kill")
-                .conf("managedLedgerOffloadDriver", "magnetar-s3")
-                .conf("managedLedgerOffloadBucket", BUCKET)
-                .conf("managedLedgerOffloadServiceEndpoint", s3.endpoint())
-                .env("ACCESS_KEY_ID", "it-access-key")
-                .env("ACCESS_KEY_SECRET", "it-secret-key")
-                .conf("managedLedgerOffloadExtraConfigPartSizeBytes", Integer.toString(5 * 1024 * 1024))
+        s3 = TieredOffloadSetup.s3proxy("s3proxy-kill", 100, BUCKET);
+        pulsar = TieredOffloadSetup.broker("offload-kill", s3, BUCKET, MESSAGES)
                 .conf("managedLedgerOffloadExtraConfigSinglePutMaxBytes", Integer.toString(5 * 1024 * 1024))
                 .conf("managedLedgerOffloadExtraConfigUploadConcurrency", "1")
-                .conf("managedLedgerOffloadDeletionLagMs", "0")
-                .conf("managedLedgerDataReadPriority", "bookkeeper-first")
-                .conf("managedLedgerMaxEntriesPerLedger", Integer.toString(MESSAGES))
-                .conf("managedLedgerMinLedgerRolloverTimeMinutes", "0")
-                .conf("retentionCheckIntervalInSeconds", "2")
-                .conf("managedLedgerCursorPositionFlushSeconds", "1")
                 .build().start();
     }
 
     @AfterAll
     static void stop() {
-        if (pulsar != null) {
-            pulsar.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
+        TieredOffloadSetup.close(pulsar, s3);
     }
 
     @Test
     void anOffloadKilledMidUploadSucceedsAfterRestartAndLeavesNoOrphanUpload() throws Exception {
-        Random random = new Random(88);
-        List<byte[]> payloads = new ArrayList<>();
-        for (int i = 0; i < MESSAGES; i++) {
-            byte[] p = new byte[PAYLOAD];
-            random.nextBytes(p);
-            payloads.add(p);
-        }
+        List<byte[]> payloads = TieredOffloadSetup.payloads(MESSAGES, PAYLOAD, 88);
         long ledgerId;
         try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
             client.newConsumer(Schema.BYTES).topic(TOPIC).subscriptionName("sub")
                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
-            try (Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(TOPIC).enableBatching(false)
-                    .blockIfQueueFull(true).create()) {
-                List<CompletableFuture<MessageId>> sent = new ArrayList<>();
-                for (byte[] p : payloads) {
-                    sent.add(producer.sendAsync(p));
-                }
-                producer.flush();
-                for (CompletableFuture<MessageId> f : sent) {
-                    f.get(30, TimeUnit.SECONDS);
-                }
-            }
+            TieredOffloadSetup.produce(client, TOPIC, payloads);
             admin.topics().unload(TOPIC);
             List<LedgerInfo> ledgers = admin.topics().getInternalStats(TOPIC).ledgers;
             List<LedgerInfo> data = ledgers.stream().filter(l -> l.entries > 0).toList();

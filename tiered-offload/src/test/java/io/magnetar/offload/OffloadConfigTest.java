@@ -101,14 +101,13 @@ class OffloadConfigTest {
                 "managedLedgerOffloadExtraConfigUploadMemoryBytes", "33554432"));
         assertRefused("managedLedgerOffloadExtraConfigPrefix", concat(base,
                 "managedLedgerOffloadExtraConfigPrefix", "../escape"));
-        assertRefused("managedLedgerOffloadExtraConfigCompression", concat(base,
-                "managedLedgerOffloadExtraConfigCompression", "lz4"));
-        assertRefused("managedLedgerOffloadExtraConfigReadCacheBytes", concat(base,
-                "managedLedgerOffloadExtraConfigReadCacheBytes", "1048576"));
-        assertRefused("managedLedgerOffloadExtraConfigOrphanUploadAgeSeconds", concat(base,
-                "managedLedgerOffloadExtraConfigOrphanUploadAgeSeconds", "5"));
-        assertRefused("managedLedgerOffloadExtraConfigSinglePutMaxBytes", concat(base,
-                "managedLedgerOffloadExtraConfigSinglePutMaxBytes", "-1"));
+        // the keys of the faster paths: bad values name their key too
+        String[][] bad = {{"Compression", "lz4"}, {"ReadCacheBytes", "1048576"}, {"OrphanUploadAgeSeconds", "5"},
+                {"SinglePutMaxBytes", "-1"}, {"ReadAheadBytes", "lots"}};
+        for (String[] kv : bad) {
+            String key = "managedLedgerOffloadExtraConfig" + kv[0];
+            assertRefused(key, concat(base, key, kv[1]));
+        }
     }
 
     @Test

@@ -82,6 +82,13 @@ class MagnetarOffloaderTest {
                 ledgerThreads, io, metrics);
     }
 
+    /** Offloads the ledger under a fresh uid and waits; the uid. */
+    private static UUID offloaded(MagnetarOffloader offloader, FakeLedger ledger) throws Exception {
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        return uid;
+    }
+
     private MagnetarOffloader offloader() {
         return offloader(64L * MIB, 4, 256 * 1024);
     }
@@ -136,8 +143,7 @@ class MagnetarOffloaderTest {
     void withoutACacheAReadIsExactRangedGetsOfWholeEntries() throws Exception {
         MagnetarOffloader offloader = offloader(64L * MIB, 4, 256 * 1024, Map.of("ReadCacheBytes", "0"));
         FakeLedger ledger = FakeLedger.random(3, 100, 1000, 1000, 2);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         ReadHandle handle = offloader.readOffloaded(3, uid, Map.of()).get(30, TimeUnit.SECONDS);
 
         long before = store.rangeGets.sum();
@@ -151,8 +157,7 @@ class MagnetarOffloaderTest {
     void aSmallLedgerIsOneObjectWithoutMultipart() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = FakeLedger.random(5, 10, 10, 500, 3);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         assertEquals(0, store.creates.sum(), "no multipart upload");
         assertEquals(1, store.streamedPuts.sum(), "the data object is one streamed PUT");
         assertTrue(store.uploads.isEmpty());
@@ -163,8 +168,7 @@ class MagnetarOffloaderTest {
     void anEmptyLedgerOffloadsAndRefusesReads() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = new FakeLedger(8, List.of());
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         ReadHandle handle = offloader.readOffloaded(8, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         assertEquals(-1, handle.getLastAddConfirmed());
         assertEquals(0, handle.getLength());
@@ -176,8 +180,7 @@ class MagnetarOffloaderTest {
     void readsOutsideTheLedgerAreRefused() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = FakeLedger.random(9, 20, 10, 20, 4);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         ReadHandle handle = offloader.readOffloaded(9, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         for (long[] r : new long[][] {{0, 20}, {-1, 3}, {5, 4}}) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> handle.readAsync(r[0], r[1]).get());
@@ -189,8 +192,7 @@ class MagnetarOffloaderTest {
     void aCorruptedByteFailsTheReadOfItsEntryOnly() throws Exception {
         MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024);
         FakeLedger ledger = FakeLedger.random(11, 50, 20_000, 20_000, 5);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         store.objects.get(ObjectNames.dataKey("", uid, 11))[30 * 20_000 + 7] ^= 1;
         ReadHandle handle = offloader.readOffloaded(11, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
 
@@ -247,8 +249,7 @@ class MagnetarOffloaderTest {
         MagnetarOffloader offloader = offloader(64L * MIB, 1, 256 * 1024);
         store.partDelayMillis = 10;
         FakeLedger ledger = FakeLedger.random(23, 400, 20_000, 80_000, 9);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         assertEquals(1, store.maxPartsInFlight.get());
         assertReadsBack(offloader.readOffloaded(23, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 399);
     }
@@ -257,8 +258,7 @@ class MagnetarOffloaderTest {
     void severalReadersOfOneLedgerEachGetEverything() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = FakeLedger.random(31, 200, 5000, 30_000, 10);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         List<CompletableFuture<Void>> readers = new ArrayList<>();
         for (int r = 0; r < 4; r++) {
             readers.add(CompletableFuture.runAsync(() -> {
@@ -279,8 +279,7 @@ class MagnetarOffloaderTest {
     void deleteRemovesIndexAndData() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = FakeLedger.random(41, 5, 10, 10, 11);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         assertEquals(2, store.objects.size());
         offloader.deleteOffloaded(41, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         assertTrue(store.objects.isEmpty());
@@ -321,8 +320,7 @@ class MagnetarOffloaderTest {
         MagnetarOffloader offloader = offloader(8L * MIB, 4, 256 * 1024, Map.of());
         FakeLedger ledger = FakeLedger.random(61, 300, 20_000, 60_000, 13);
         assertTrue(ledger.getLength() > 8L * MIB, "larger than the whole upload budget");
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         assertEquals(1, store.streamedPuts.sum());
         assertEquals(0, store.creates.sum());
         assertEquals(ledger.getLength(), store.objects.get(ObjectNames.dataKey("", uid, 61)).length);
@@ -335,8 +333,7 @@ class MagnetarOffloaderTest {
         // 64 KiB blocks, read-ahead 128 KiB, 10 batches of 20 entries of 3 KB (600 KB)
         MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024);
         FakeLedger ledger = FakeLedger.random(71, 200, 3000, 3000, 14);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         ReadHandle handle = offloader.readOffloaded(71, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         long getsBefore = store.rangeGets.sum();
         for (long first = 0; first < 200; first += 20) {
@@ -362,8 +359,7 @@ class MagnetarOffloaderTest {
         MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024,
                 Map.of("SinglePutMaxBytes", Integer.toString(5 * MIB), "ReadCacheBytes", Integer.toString(2 * MIB)));
         FakeLedger ledger = FakeLedger.random(81, 200, 3000, 6000, 15);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         // Pulsar opens one handle per offloaded ledger of a topic and every cursor reads through it
         ReadHandle handle = offloader.readOffloaded(81, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         long getsBefore = store.rangeGets.sum();
@@ -437,9 +433,8 @@ class MagnetarOffloaderTest {
             MagnetarOffloader offloader = offloader(64L * MIB, 4, 256 * 1024, Map.of("Compression", "zstd"));
             long id = size;
             FakeLedger ledger = mixedLedger(id, size == 20_000 ? 100 : 300, size);
-            UUID uid = UUID.randomUUID();
             long completedBefore = store.completed.sum();
-            offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+            UUID uid = offloaded(offloader, ledger);
             byte[] stored = store.objects.get(ObjectNames.dataKey("", uid, id));
             assertTrue(stored.length < ledger.getLength() * 3 / 4, "the text half shrank: " + stored.length + " of "
                     + ledger.getLength());
@@ -461,8 +456,7 @@ class MagnetarOffloaderTest {
     void aLedgerIsReadWhereItWasWrittenAfterTheEndpointChanged() throws Exception {
         MagnetarOffloader before = offloader();
         FakeLedger ledger = FakeLedger.random(95, 20, 100, 200, 16);
-        UUID uid = UUID.randomUUID();
-        before.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(before, ledger);
         Map<String, String> recorded = before.getOffloadDriverMetadata();
         assertEquals("http://127.0.0.1:1", recorded.get("endpoint"));
 
