@@ -320,6 +320,55 @@ class TieredOffloadIT {
 
     @Test
     @Order(4)
+    void withZstdANamespacesCompressibleMessagesAreStoredSmallerAndReadBackExact() throws Exception {
+        String namespace = "public/offload-zstd";
+        String topic = "persistent://" + namespace + "/zstd";
+        int messages = 250;
+        try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
+            admin.namespaces().createNamespace(namespace);
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("managedLedgerOffloadDriver", "magnetar-s3");
+            p.setProperty("managedLedgerOffloadBucket", BUCKET);
+            p.setProperty("managedLedgerOffloadServiceEndpoint", s3.endpoint());
+            p.setProperty("managedLedgerOffloadedReadPriority", "tiered-storage-first");
+            p.setProperty("managedLedgerOffloadExtraConfigCompression", "zstd");
+            admin.namespaces().setOffloadPolicies(namespace, OffloadPoliciesImpl.create(p));
+            client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
+                    .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
+            // JSON-like order records: zstd shrinks them several times
+            List<byte[]> payloads = new ArrayList<>();
+            for (int i = 0; i < messages; i++) {
+                StringBuilder b = new StringBuilder();
+                for (int r = 0; b.length() < 20_000; r++) {
+                    b.append("{\"order\":").append(i * 1000 + r).append(",\"customer\":\"c-").append(r % 97)
+                            .append("\",\"amount\":").append((i * 31 + r) % 5000).append(",\"status\":\"shipped\"}\n");
+                }
+                payloads.add(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            TieredOffloadSetup.produce(client, topic, payloads);
+            admin.topics().unload(topic);
+            String before = Metrics.scrape(pulsar.webUrl() + "/metrics/");
+            TieredOffloadSetup.offloadAll(admin, topic, pulsar);
+            String after = Metrics.scrape(pulsar.webUrl() + "/metrics/");
+            double offloaded = counter(after, "magnetar_offload_offloaded_bytes_total")
+                    - counter(before, "magnetar_offload_offloaded_bytes_total");
+            double stored = counter(after, "magnetar_offload_stored_bytes_total")
+                    - counter(before, "magnetar_offload_stored_bytes_total");
+            assertTrue(offloaded >= 200 * 20_000, "two full ledgers offloaded: " + offloaded);
+            assertTrue(stored < offloaded / 3, "stored compressed: " + stored + " of " + offloaded + " bytes");
+
+            admin.topics().unload(topic);
+            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                    "magnetar_offload_read_entries_total");
+            receiveExactly(client, topic, payloads, messages);
+            double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
+                    - readBefore;
+            assertTrue(read >= 200, "the offloaded entries came from S3, decompressed (tiered-storage-first): " + read);
+        }
+    }
+
+    @Test
+    @Order(5)
     void aBadOffloadSettingStopsTheBrokerNamingTheKey() {
         try (StandaloneCluster bad = StandaloneCluster.builder("offload-bad-conf")
                 .conf("managedLedgerOffloadDriver", "magnetar-s3")

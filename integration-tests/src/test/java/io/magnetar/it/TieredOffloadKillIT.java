@@ -11,10 +11,7 @@ import io.magnetar.it.harness.StandaloneCluster;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.pulsar.client.admin.LongRunningProcessStatus;
-import org.apache.pulsar.client.admin.OffloadProcessStatus;
 import org.apache.pulsar.client.admin.PulsarAdmin;
-import org.apache.pulsar.client.admin.PulsarAdminException;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.PulsarClient;
@@ -96,17 +93,7 @@ class TieredOffloadKillIT {
             List<LedgerInfo> ledgers = admin.topics().getInternalStats(TOPIC).ledgers;
             assertFalse(ledgers.stream().filter(l -> l.ledgerId == ledgerId).findFirst().orElseThrow().offloaded,
                     "the killed offload did not complete");
-            long current = ledgers.get(ledgers.size() - 1).ledgerId;
-            admin.topics().triggerOffload(TOPIC, new MessageIdImpl(current, 0, -1));
-            Await.until("offload after the restart", WAIT, () -> status(admin).getStatus() + " "
-                    + status(admin).getLastError(), () -> {
-                        OffloadProcessStatus st = status(admin);
-                        if (st.getStatus() == LongRunningProcessStatus.Status.ERROR) {
-                            throw new AssertionError("offload failed: " + st.getLastError() + "\n"
-                                    + pulsar.broker(0).process().logTail(60));
-                        }
-                        return st.getStatus() == LongRunningProcessStatus.Status.SUCCESS;
-                    });
+            TieredOffloadSetup.offloadAll(admin, TOPIC, pulsar);
             assertTrue(admin.topics().getInternalStats(TOPIC).ledgers.stream()
                     .filter(l -> l.ledgerId == ledgerId).findFirst().orElseThrow().offloaded);
 
@@ -143,11 +130,4 @@ class TieredOffloadKillIT {
         }
     }
 
-    private static OffloadProcessStatus status(PulsarAdmin admin) {
-        try {
-            return admin.topics().offloadStatus(TOPIC);
-        } catch (PulsarAdminException e) {
-            throw new AssertionError("offload status of " + TOPIC, e);
-        }
-    }
 }

@@ -5,15 +5,22 @@ import io.magnetar.it.harness.S3ProxyServer;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.IOException;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.admin.LongRunningProcessStatus;
+import org.apache.pulsar.client.admin.OffloadProcessStatus;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.admin.PulsarAdminException;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.impl.MessageIdImpl;
+import org.apache.pulsar.common.policies.data.ManagedLedgerInternalStats.LedgerInfo;
 
 /** What the offload ITs share: s3proxy, a standalone on Magnetar's driver, random payloads produced unbatched. */
 final class TieredOffloadSetup {
@@ -50,6 +57,26 @@ final class TieredOffloadSetup {
                 .conf("retentionCheckIntervalInSeconds", "2")
                 // trimming follows the persisted mark-delete position, flushed every 60 s by default
                 .conf("managedLedgerCursorPositionFlushSeconds", "1");
+    }
+
+    /** Triggers an offload of every closed ledger of the topic and waits until it succeeds; fails on an error. */
+    static void offloadAll(PulsarAdmin admin, String topic, StandaloneCluster pulsar) throws Exception {
+        List<LedgerInfo> ledgers = admin.topics().getInternalStats(topic).ledgers;
+        admin.topics().triggerOffload(topic, new MessageIdImpl(ledgers.get(ledgers.size() - 1).ledgerId, 0, -1));
+        OffloadProcessStatus[] status = new OffloadProcessStatus[1];
+        Await.until("offload of " + topic, Duration.ofSeconds(120), () -> status[0] == null ? ""
+                : status[0].getStatus() + " " + status[0].getLastError(), () -> {
+                    try {
+                        status[0] = admin.topics().offloadStatus(topic);
+                    } catch (PulsarAdminException e) {
+                        throw new AssertionError("offload status of " + topic, e);
+                    }
+                    if (status[0].getStatus() == LongRunningProcessStatus.Status.ERROR) {
+                        throw new AssertionError("offload failed: " + status[0].getLastError() + "\n"
+                                + pulsar.broker(0).process().logTail(60));
+                    }
+                    return status[0].getStatus() == LongRunningProcessStatus.Status.SUCCESS;
+                });
     }
 
     /** Stops the broker, then s3proxy; either may be null (a start that failed). */
