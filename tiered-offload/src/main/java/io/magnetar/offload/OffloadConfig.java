@@ -190,8 +190,8 @@ public final class OffloadConfig {
         long readChunk = parseLong(EXTRA + READ_CHUNK, x.apply(READ_CHUNK), 4 * MIB, 64 * 1024, 256 * MIB);
         int ioThreads = (int) parseLong(EXTRA + IO_THREADS, x.apply(IO_THREADS), 16, 1, 256);
         long singlePut = parseLong(EXTRA + SINGLE_PUT_MAX, x.apply(SINGLE_PUT_MAX), 32 * MIB, 0, 5L * 1024 * MIB);
-        long readAhead = parseLong(EXTRA + READ_AHEAD, x.apply(READ_AHEAD), 32 * MIB, 0, 1024 * MIB);
-        long readCache = parseLong(EXTRA + READ_CACHE, x.apply(READ_CACHE), 256 * MIB, 0, 64L * 1024 * MIB);
+        long readAhead = parseLong(EXTRA + READ_AHEAD, x.apply(READ_AHEAD), 16 * MIB, 0, 1024 * MIB);
+        long readCache = parseLong(EXTRA + READ_CACHE, x.apply(READ_CACHE), 128 * MIB, 0, 64L * 1024 * MIB);
         if (readCache > 0 && readCache < readAhead + readChunk) {
             throw new IllegalArgumentException(EXTRA + READ_CACHE + " (" + readCache + ") must be 0 (no cache) or at"
                     + " least " + EXTRA + READ_AHEAD + " + " + EXTRA + READ_CHUNK + " (" + (readAhead + readChunk) + ")");

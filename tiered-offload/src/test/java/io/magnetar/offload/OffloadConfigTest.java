@@ -47,8 +47,8 @@ class OffloadConfigTest {
         assertEquals(128L << 20, c.uploadMemoryBytes());
         assertEquals(32L << 20, c.singlePutMaxBytes());
         assertEquals(4L << 20, c.readChunkBytes());
-        assertEquals(32L << 20, c.readAheadBytes());
-        assertEquals(256L << 20, c.readCacheBytes());
+        assertEquals(16L << 20, c.readAheadBytes());
+        assertEquals(128L << 20, c.readCacheBytes());
         assertEquals(24 * 3600, c.orphanUploadAgeSeconds());
         assertEquals(io.magnetar.offload.format.EntryCodec.Kind.NONE, c.compression(), "compression off by default");
         assertEquals("", c.prefix());
