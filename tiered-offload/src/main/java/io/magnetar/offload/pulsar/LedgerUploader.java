@@ -63,6 +63,27 @@ final class LedgerUploader {
 
     /** Blocking: run on an offload thread, never on a BookKeeper or broker I/O thread. */
     LedgerIndex upload(ReadHandle ledger, UUID uid, Map<String, String> extraMetadata, String topic) throws IOException {
+        try {
+            return upload(ledger, uid, extraMetadata, topic, true);
+        } catch (StreamFailedException e) {
+            // A streamed body cannot be resent once partly sent, so the SDK could not retry it: read the ledger
+            // again and upload it from buffers, which the SDK retries itself.
+            metrics.retriedUploads.increment();
+            log.warn("[{}] streamed upload of ledger {} failed ({}); uploading it again from buffers", topic,
+                    ledger.getId(), e.getCause().getMessage());
+            return upload(ledger, uid, extraMetadata, topic, false);
+        }
+    }
+
+    /** The streamed PUT of a data object failed. */
+    private static final class StreamFailedException extends IOException {
+        StreamFailedException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private LedgerIndex upload(ReadHandle ledger, UUID uid, Map<String, String> extraMetadata, String topic,
+                               boolean mayStream) throws IOException {
         long ledgerId = ledger.getId();
         long last = ledger.getLastAddConfirmed();
         long length = ledger.getLength();
@@ -79,7 +100,7 @@ final class LedgerUploader {
         EntryCodec codec = EntryCodec.of(config.compression());
         boolean compress = codec.kind() != EntryCodec.Kind.NONE;
         boolean single = TransferPlan.singleObject(length, config.singlePutMaxBytes());
-        DataObject data = single && !compress ? new Streamed(dataKey, length)
+        DataObject data = single && !compress && mayStream ? new Streamed(dataKey, length)
                 : new Parts(dataKey, TransferPlan.partSize(config.partSizeBytes(), length), length, !single);
         byte[] raw = new byte[0];
         ArrayDeque<CompletableFuture<LedgerEntries>> reads = new ArrayDeque<>();
@@ -144,6 +165,7 @@ final class LedgerUploader {
                     (System.nanoTime() - started) / 1_000_000);
             return built;
         } catch (IOException | RuntimeException e) {
+            boolean streamBroke = data instanceof Streamed streamed && streamed.putFailed();
             data.abort();
             for (CompletableFuture<LedgerEntries> pending : reads) {
                 pending.thenAccept(LedgerEntries::close);
@@ -160,6 +182,9 @@ final class LedgerUploader {
                     log.warn("[{}] could not delete s3://{}/{} of a failed offload: {}", topic, store.bucket(),
                             indexKey, d.getMessage());
                 }
+            }
+            if (streamBroke) {
+                throw new StreamFailedException(e instanceof IOException io ? io : new IOException(e.toString(), e));
             }
             throw e;
         }
@@ -206,9 +231,9 @@ final class LedgerUploader {
      * when it fails (S3 stores a PUT completely or not at all).
      */
     private final class Streamed implements DataObject {
-        // below half a G1 region (1 MiB with the broker's usual heaps), so not a humongous allocation
-        private static final int BLOCK = 256 * 1024;
-        private static final int BLOCKS = 16;
+        // blocks are reused, so their size (a humongous G1 allocation) is paid once per ledger
+        private static final int BLOCK = 1024 * 1024;
+        private static final int BLOCKS = 8;
         private final String key;
         private final long expected;
         private final BytePipe pipe;
@@ -285,6 +310,11 @@ final class LedgerUploader {
             } finally {
                 release();
             }
+        }
+
+        /** Whether the PUT itself failed (not the BookKeeper side). */
+        boolean putFailed() {
+            return put.isCompletedExceptionally();
         }
 
         @Override

@@ -23,6 +23,7 @@ public final class OffloadMetrics implements AutoCloseable {
     final LongAdder cacheHits;
     final LongAdder cacheMisses;
     final LongAdder abortedUploads;
+    final LongAdder retriedUploads;
     final LongAdder orphanUploadsAborted;
     final LongAdder offloadErrors;
     final LongAdder readErrors;
@@ -47,6 +48,8 @@ public final class OffloadMetrics implements AutoCloseable {
         cacheHits = metrics.counter("read_cache_hits", "Read blocks found in a ledger's read-ahead cache"
                 + " (fetched or in flight)");
         cacheMisses = metrics.counter("read_cache_misses", "Read blocks a read had to fetch itself");
+        retriedUploads = metrics.counter("retried_uploads", "Ledgers uploaded again from buffers after their streamed"
+                + " PUT failed part-way (the SDK cannot resend a streamed body)");
         abortedUploads = metrics.counter("aborted_uploads", "Multipart uploads aborted after a failed offload");
         orphanUploadsAborted = metrics.counter("orphan_uploads_aborted", "Multipart uploads left by an earlier"
                 + " attempt or a killed broker, found and aborted");

@@ -238,7 +238,8 @@ public final class AwsObjectStore implements ObjectStore {
     private <T> T call(String what, Call<T> call) throws IOException {
         try {
             return call.run();
-        } catch (SdkException e) {
+        } catch (SdkException | IllegalStateException e) {
+            // IllegalStateException: the SDK retried a streamed body that had been sent in part
             throw new IOException(what + " in bucket " + bucket + " failed: " + e.getMessage(), e);
         }
     }

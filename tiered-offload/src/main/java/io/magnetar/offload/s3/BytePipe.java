@@ -24,7 +24,9 @@ public final class BytePipe {
     private long written;
     private boolean closed;
     private Throwable failure;
-    private boolean opened;
+    private int generation; // streams opened so far; only the latest may read
+    private boolean waitingForRoom;
+    private boolean read;   // a stream returned bytes: the body cannot be resent
 
     /**
      * @param blockSize bytes per block handed to the consumer
@@ -88,7 +90,12 @@ public final class BytePipe {
 
     /** Waits for room, then returns an empty block. */
     private synchronized byte[] awaitRoom() throws IOException {
-        while (queued + blockSize > capacity && failure == null) {
+        if (queued + blockSize > capacity) {
+            // full: wait until half of it is sent, so the two sides wake each other rarely (a wake-up costs a
+            // scheduling delay on a busy machine)
+            waitingForRoom = true;
+        }
+        while (waitingForRoom && failure == null) {
             try {
                 wait();
             } catch (InterruptedException e) {
@@ -97,6 +104,7 @@ public final class BytePipe {
                 notifyAll();
             }
         }
+        waitingForRoom = false;
         check();
         if (closed) {
             throw new IllegalStateException("pipe closed");
@@ -132,6 +140,7 @@ public final class BytePipe {
         if (failure == null) {
             failure = cause;
         }
+        waitingForRoom = false;
         full.clear();
         fullLengths.clear();
         queued = 0;
@@ -150,12 +159,16 @@ public final class BytePipe {
         }
     }
 
-    /** The consumer's side; there is one stream: a second call fails (the pipe cannot be replayed). */
+    /**
+     * The consumer's side. A request that failed before reading a byte (a pooled connection the server had closed)
+     * may open it again; once bytes were read the body cannot be resent and a second call fails.
+     */
     public synchronized InputStream stream() {
-        if (opened) {
-            throw new IllegalStateException("the pipe's stream was already opened: a streamed body cannot be resent");
+        if (read) {
+            throw new IllegalStateException("the pipe's stream was already read from: a streamed body cannot be"
+                    + " resent");
         }
-        opened = true;
+        int mine = ++generation;
         return new InputStream() {
             private byte[] block;
             private int length;
@@ -186,11 +199,17 @@ public final class BytePipe {
 
             private boolean next() throws IOException {
                 synchronized (BytePipe.this) {
+                    if (mine != generation) {
+                        throw new IOException("a newer stream of this pipe replaced this one");
+                    }
                     if (block != null) {
                         queued -= length;
                         free.add(block);
                         block = null;
-                        BytePipe.this.notifyAll();
+                        if (waitingForRoom && queued <= capacity / 2) {
+                            waitingForRoom = false;
+                            BytePipe.this.notifyAll();
+                        }
                     }
                     while (full.isEmpty() && !closed && failure == null) {
                         try {
@@ -207,6 +226,7 @@ public final class BytePipe {
                     block = full.poll();
                     length = fullLengths.poll();
                     pos = 0;
+                    read = true;
                     return true;
                 }
             }

@@ -30,6 +30,7 @@ final class InMemoryObjectStore implements ObjectStore {
     final LongAdder completed = new LongAdder();
     volatile int failPart = -1;
     volatile long partDelayMillis;
+    volatile long failStreamsAfterBytes = -1;
     private final AtomicInteger uploadIds = new AtomicInteger();
 
     @Override
@@ -46,6 +47,10 @@ final class InMemoryObjectStore implements ObjectStore {
     public void putStream(String key, BytePipe body, long length) throws IOException {
         byte[] data;
         try (InputStream in = body.stream()) {
+            if (failStreamsAfterBytes >= 0) {
+                in.readNBytes((int) Math.min(length, failStreamsAfterBytes));
+                throw new IOException("injected: connection reset after " + failStreamsAfterBytes + " body bytes");
+            }
             data = in.readAllBytes();
         }
         if (data.length != length) {

@@ -500,6 +500,20 @@ class MagnetarOffloaderTest {
     }
 
     @Test
+    void aStreamedPutThatFailsPartWayIsUploadedAgainFromBuffers() throws Exception {
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 256 * 1024, Map.of());
+        store.failStreamsAfterBytes = 100_000; // every streamed PUT dies after 100 KB of its body
+        FakeLedger ledger = FakeLedger.random(97, 200, 20_000, 40_000, 17);
+        UUID uid = offloaded(offloader, ledger);
+        assertEquals(0, store.streamedPuts.sum(), "no streamed PUT succeeded");
+        assertEquals(1, metrics.retriedUploads.sum());
+        assertEquals(ledger.getLength(), store.objects.get(ObjectNames.dataKey("", uid, 97)).length,
+                "uploaded again from buffers");
+        assertEquals(budget.capacityBytes(), budget.availableBytes());
+        assertReadsBack(offloader.readOffloaded(97, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 199);
+    }
+
+    @Test
     void reportsItsDriverAndTheExactPoliciesObjectItWasGiven() {
         MagnetarOffloader offloader = offloader();
         assertEquals("magnetar-s3", offloader.getOffloadDriverName());

@@ -102,9 +102,14 @@ class BytePipeTest {
     }
 
     @Test
-    void theStreamCannotBeOpenedTwice() {
-        BytePipe pipe = new BytePipe(10, 20);
-        pipe.stream();
+    void aStreamNobodyReadFromMayBeReopenedButOnceReadTheBodyCannotBeResent() throws Exception {
+        BytePipe pipe = new BytePipe(4, 20);
+        InputStream stale = pipe.stream(); // a request on a dead pooled connection: failed before reading
+        InputStream retry = pipe.stream();
+        pipe.write("abcdef".getBytes(), 0, 6);
+        pipe.close();
+        assertThrows(IOException.class, stale::read, "the replaced stream may not steal the retry's bytes");
+        assertArrayEquals("abcdef".getBytes(), retry.readAllBytes());
         assertThrows(IllegalStateException.class, pipe::stream);
     }
 }
