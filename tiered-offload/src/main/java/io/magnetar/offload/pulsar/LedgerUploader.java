@@ -210,7 +210,12 @@ final class LedgerUploader {
 
         /** Copies {@code len} bytes of {@code src} from 0. */
         default void write(byte[] src, int len) throws IOException {
-            write(Unpooled.wrappedBuffer(src, 0, len));
+            ByteBuf view = Unpooled.wrappedBuffer(src, 0, len);
+            try {
+                write(view);
+            } finally {
+                view.release();
+            }
         }
 
         /** Every entry was written. */
