@@ -24,10 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.pulsar.client.admin.LongRunningProcessStatus;
-import org.apache.pulsar.client.admin.OffloadProcessStatus;
 import org.apache.pulsar.client.admin.PulsarAdmin;
-import org.apache.pulsar.client.admin.PulsarAdminException;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
@@ -35,7 +32,6 @@ import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
-import org.apache.pulsar.client.impl.MessageIdImpl;
 import org.apache.pulsar.common.policies.data.ManagedLedgerInternalStats.LedgerInfo;
 import org.apache.pulsar.common.policies.data.OffloadPoliciesImpl;
 import org.apache.pulsar.common.policies.data.OffloadedReadPriority;
@@ -121,21 +117,7 @@ class TieredOffloadIT {
             assertTrue(data.size() >= MESSAGES / ENTRIES_PER_LEDGER, "ledgers rolled every 100 entries: " + data.size());
             long ledgerBytes = data.stream().mapToLong(l -> l.size).sum();
 
-            admin.topics().triggerOffload(TOPIC, new MessageIdImpl(current.ledgerId, 0, -1));
-            OffloadProcessStatus[] status = new OffloadProcessStatus[1];
-            Await.until("offload of " + TOPIC + " finished", WAIT, () -> status[0] == null ? "" : status[0].getStatus()
-                    + " " + status[0].getLastError(), () -> {
-                        try {
-                            status[0] = admin.topics().offloadStatus(TOPIC);
-                        } catch (PulsarAdminException e) {
-                            throw new AssertionError("offload status of " + TOPIC, e);
-                        }
-                        if (status[0].getStatus() == LongRunningProcessStatus.Status.ERROR) {
-                            throw new AssertionError("offload failed: " + status[0].getLastError() + "\n"
-                                    + pulsar.broker(0).process().logTail(60));
-                        }
-                        return status[0].getStatus() == LongRunningProcessStatus.Status.SUCCESS;
-                    });
+            TieredOffloadSetup.offloadAll(admin, TOPIC, pulsar);
             PersistentTopicInternalStats after = admin.topics().getInternalStats(TOPIC);
             Set<Long> offloaded = new HashSet<>();
             for (LedgerInfo l : after.ledgers) {
@@ -253,11 +235,7 @@ class TieredOffloadIT {
             assertEquals(2.0, counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_offloaded_ledgers_total") - offloadedBefore);
 
-            admin.topics().unload(topic);
-            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total");
-            receiveExactly(client, topic, payloads, messages);
-            double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
-                    - readBefore;
+            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
             assertTrue(read >= 200, "the 200 offloaded entries came from S3 (tiered-storage-first): " + read);
         }
     }
@@ -279,22 +257,9 @@ class TieredOffloadIT {
             List<byte[]> payloads = TieredOffloadSetup.payloads(messages, PAYLOAD, 10);
             TieredOffloadSetup.produce(client, topic, payloads);
             admin.topics().unload(topic);
-            List<LedgerInfo> ledgers = admin.topics().getInternalStats(topic).ledgers;
-            long current = ledgers.get(ledgers.size() - 1).ledgerId;
             double magnetarBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_offloaded_ledgers_total");
-            admin.topics().triggerOffload(topic, new MessageIdImpl(current, 0, -1));
-            Await.until("jcloud offload of " + topic, WAIT, () -> {
-                try {
-                    OffloadProcessStatus st = admin.topics().offloadStatus(topic);
-                    if (st.getStatus() == LongRunningProcessStatus.Status.ERROR) {
-                        throw new AssertionError("jcloud offload failed: " + st.getLastError());
-                    }
-                    return st.getStatus() == LongRunningProcessStatus.Status.SUCCESS;
-                } catch (PulsarAdminException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            TieredOffloadSetup.offloadAll(admin, topic, pulsar);
             long offloaded = admin.topics().getInternalStats(topic).ledgers.stream().filter(l -> l.offloaded).count();
             assertEquals(3, offloaded, "100 + 100 + 50 entries in three closed ledgers");
             assertEquals(magnetarBefore, counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
@@ -306,12 +271,7 @@ class TieredOffloadIT {
             // the operator switches the namespace to Magnetar's driver; old ledgers stay where jcloud put them
             cli("namespaces", "set-offload-policies", namespace, "--driver", "magnetar-s3", "--bucket", BUCKET,
                     "--endpoint", s3.endpoint(), "--offloadedReadPriority", "tiered-storage-first");
-            admin.topics().unload(topic);
-            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
-                    "magnetar_offload_read_entries_total");
-            receiveExactly(client, topic, payloads, messages);
-            double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
-                    - readBefore;
+            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
             assertTrue(read >= messages, "all " + messages + " entries read by Magnetar from jcloud's objects: " + read);
             assertTrue(pulsar.broker(0).process().logContains("in Pulsar's jcloud format"),
                     "Magnetar's jcloud reader was used");
@@ -357,12 +317,7 @@ class TieredOffloadIT {
             assertTrue(offloaded >= 200 * 20_000, "two full ledgers offloaded: " + offloaded);
             assertTrue(stored < offloaded / 3, "stored compressed: " + stored + " of " + offloaded + " bytes");
 
-            admin.topics().unload(topic);
-            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
-                    "magnetar_offload_read_entries_total");
-            receiveExactly(client, topic, payloads, messages);
-            double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
-                    - readBefore;
+            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
             assertTrue(read >= 200, "the offloaded entries came from S3, decompressed (tiered-storage-first): " + read);
         }
     }
@@ -413,6 +368,16 @@ class TieredOffloadIT {
 
     private static double counter(String exposition, String family) {
         return Metrics.value(exposition, family).orElseThrow(() -> new AssertionError(family + " not on /metrics/"));
+    }
+
+    /** Unloads the topic, receives the messages exactly; the entries the offloader read meanwhile. */
+    private static double readBackAfterUnload(PulsarClient client, PulsarAdmin admin, String topic,
+                                              List<byte[]> payloads, int messages) throws Exception {
+        admin.topics().unload(topic);
+        String entries = "magnetar_offload_read_entries_total";
+        double before = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), entries);
+        receiveExactly(client, topic, payloads, messages);
+        return counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), entries) - before;
     }
 
     /** A consumer of subscription {@code sub} receives the first {@code messages} payloads, byte-exact, in order. */
