@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.magnetar.it.harness.PulsarRuntime;
 import io.magnetar.it.harness.S3ProxyServer;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.IOException;
@@ -25,10 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.pulsar.client.admin.LongRunningProcessStatus;
-import org.apache.pulsar.client.admin.OffloadProcessStatus;
 import org.apache.pulsar.client.admin.PulsarAdmin;
-import org.apache.pulsar.client.admin.PulsarAdminException;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
@@ -36,7 +32,6 @@ import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
-import org.apache.pulsar.client.impl.MessageIdImpl;
 import org.apache.pulsar.common.policies.data.ManagedLedgerInternalStats.LedgerInfo;
 import org.apache.pulsar.common.policies.data.OffloadPoliciesImpl;
 import org.apache.pulsar.common.policies.data.OffloadedReadPriority;
@@ -71,26 +66,8 @@ class TieredOffloadIT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3ProxyServer.start(Paths.get(System.getProperty("magnetar.s3proxy.jar", "target/s3proxy/s3proxy.jar")),
-                PulsarRuntime.workDir().resolve("s3proxy-" + ProcessHandle.current().pid()), 0, "256m");
-        s3.createBucket(BUCKET);
-        pulsar = StandaloneCluster.builder("offload")
-                .conf("managedLedgerOffloadDriver", "magnetar-s3")
-                .conf("managedLedgerOffloadBucket", BUCKET)
-                .conf("managedLedgerOffloadServiceEndpoint", s3.endpoint())
-                // s3proxy runs with authorization=none: any pair is accepted, but the SDK signs with one. From the
-                // environment: a standalone's embedded bookie logs every line of standalone.conf.
-                .env("ACCESS_KEY_ID", "it-access-key")
-                .env("ACCESS_KEY_SECRET", "it-secret-key")
-                .conf("managedLedgerOffloadExtraConfigPartSizeBytes", Integer.toString(5 * 1024 * 1024))
-                .conf("managedLedgerOffloadDeletionLagMs", "0")
-                .conf("managedLedgerDataReadPriority", "bookkeeper-first")
-                .conf("managedLedgerMaxEntriesPerLedger", Integer.toString(ENTRIES_PER_LEDGER))
-                .conf("managedLedgerMinLedgerRolloverTimeMinutes", "0")
-                .conf("retentionCheckIntervalInSeconds", "2")
-                // trimming follows the persisted mark-delete position, flushed every 60 s by default
-                .conf("managedLedgerCursorPositionFlushSeconds", "1")
-                .build();
+        s3 = TieredOffloadSetup.s3proxy("s3proxy", 0, BUCKET);
+        pulsar = TieredOffloadSetup.broker("offload", s3, BUCKET, ENTRIES_PER_LEDGER).build();
         // Pulsar's jcloud offloader beside Magnetar's, where Pulsar's offloader distribution puts it
         Path jcloud = Paths.get(System.getProperty("magnetar.jcloud.nar",
                 "target/pulsar-offloaders/tiered-storage-jcloud-4.0.8.nar"));
@@ -100,12 +77,7 @@ class TieredOffloadIT {
 
     @AfterAll
     static void stop() {
-        if (pulsar != null) {
-            pulsar.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
+        TieredOffloadSetup.close(pulsar, s3);
     }
 
     @Test
@@ -119,13 +91,7 @@ class TieredOffloadIT {
         assertTrue(created.stream().allMatch(l -> l.contains("partSize=5242880") && l.contains("credentials=ENVIRONMENT")),
                 String.join("\n", created));
 
-        Random random = new Random(8);
-        List<byte[]> payloads = new ArrayList<>();
-        for (int i = 0; i < MESSAGES; i++) {
-            byte[] p = new byte[PAYLOAD];
-            random.nextBytes(p);
-            payloads.add(p);
-        }
+        List<byte[]> payloads = TieredOffloadSetup.payloads(MESSAGES, PAYLOAD, 8);
         Map<MessageId, Integer> index = new HashMap<>();
         String startMetrics = Metrics.scrape(pulsar.webUrl() + "/metrics/");
         double ledgersBefore = Metrics.value(startMetrics, "magnetar_offload_offloaded_ledgers_total").orElse(0);
@@ -135,16 +101,9 @@ class TieredOffloadIT {
             // a durable subscription before producing keeps the whole backlog
             client.newConsumer(Schema.BYTES).topic(TOPIC).subscriptionName("sub")
                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
-            try (Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(TOPIC).enableBatching(false)
-                    .blockIfQueueFull(true).create()) {
-                List<CompletableFuture<MessageId>> sent = new ArrayList<>();
-                for (byte[] p : payloads) {
-                    sent.add(producer.sendAsync(p));
-                }
-                producer.flush();
-                for (int i = 0; i < MESSAGES; i++) {
-                    index.put(sent.get(i).get(30, TimeUnit.SECONDS), i);
-                }
+            List<MessageId> sent = TieredOffloadSetup.produce(client, TOPIC, payloads);
+            for (int i = 0; i < MESSAGES; i++) {
+                index.put(sent.get(i), i);
             }
 
             // unload closes the last ledger; the reloaded topic writes to a new, empty one
@@ -158,21 +117,7 @@ class TieredOffloadIT {
             assertTrue(data.size() >= MESSAGES / ENTRIES_PER_LEDGER, "ledgers rolled every 100 entries: " + data.size());
             long ledgerBytes = data.stream().mapToLong(l -> l.size).sum();
 
-            admin.topics().triggerOffload(TOPIC, new MessageIdImpl(current.ledgerId, 0, -1));
-            OffloadProcessStatus[] status = new OffloadProcessStatus[1];
-            Await.until("offload of " + TOPIC + " finished", WAIT, () -> status[0] == null ? "" : status[0].getStatus()
-                    + " " + status[0].getLastError(), () -> {
-                        try {
-                            status[0] = admin.topics().offloadStatus(TOPIC);
-                        } catch (PulsarAdminException e) {
-                            throw new AssertionError("offload status of " + TOPIC, e);
-                        }
-                        if (status[0].getStatus() == LongRunningProcessStatus.Status.ERROR) {
-                            throw new AssertionError("offload failed: " + status[0].getLastError() + "\n"
-                                    + pulsar.broker(0).process().logTail(60));
-                        }
-                        return status[0].getStatus() == LongRunningProcessStatus.Status.SUCCESS;
-                    });
+            TieredOffloadSetup.offloadAll(admin, TOPIC, pulsar);
             PersistentTopicInternalStats after = admin.topics().getInternalStats(TOPIC);
             Set<Long> offloaded = new HashSet<>();
             for (LedgerInfo l : after.ledgers) {
@@ -290,11 +235,7 @@ class TieredOffloadIT {
             assertEquals(2.0, counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_offloaded_ledgers_total") - offloadedBefore);
 
-            admin.topics().unload(topic);
-            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total");
-            receiveExactly(client, topic, payloads, messages);
-            double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
-                    - readBefore;
+            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
             assertTrue(read >= 200, "the 200 offloaded entries came from S3 (tiered-storage-first): " + read);
         }
     }
@@ -313,39 +254,12 @@ class TieredOffloadIT {
                     OffloadedReadPriority.TIERED_STORAGE_FIRST));
             client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
-            List<byte[]> payloads = new ArrayList<>();
-            Random random = new Random(10);
-            try (Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic).enableBatching(false)
-                    .blockIfQueueFull(true).create()) {
-                List<CompletableFuture<MessageId>> sent = new ArrayList<>();
-                for (int i = 0; i < messages; i++) {
-                    byte[] p = new byte[PAYLOAD];
-                    random.nextBytes(p);
-                    payloads.add(p);
-                    sent.add(producer.sendAsync(p));
-                }
-                producer.flush();
-                for (CompletableFuture<MessageId> f : sent) {
-                    f.get(30, TimeUnit.SECONDS);
-                }
-            }
+            List<byte[]> payloads = TieredOffloadSetup.payloads(messages, PAYLOAD, 10);
+            TieredOffloadSetup.produce(client, topic, payloads);
             admin.topics().unload(topic);
-            List<LedgerInfo> ledgers = admin.topics().getInternalStats(topic).ledgers;
-            long current = ledgers.get(ledgers.size() - 1).ledgerId;
             double magnetarBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_offloaded_ledgers_total");
-            admin.topics().triggerOffload(topic, new MessageIdImpl(current, 0, -1));
-            Await.until("jcloud offload of " + topic, WAIT, () -> {
-                try {
-                    OffloadProcessStatus st = admin.topics().offloadStatus(topic);
-                    if (st.getStatus() == LongRunningProcessStatus.Status.ERROR) {
-                        throw new AssertionError("jcloud offload failed: " + st.getLastError());
-                    }
-                    return st.getStatus() == LongRunningProcessStatus.Status.SUCCESS;
-                } catch (PulsarAdminException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            TieredOffloadSetup.offloadAll(admin, topic, pulsar);
             long offloaded = admin.topics().getInternalStats(topic).ledgers.stream().filter(l -> l.offloaded).count();
             assertEquals(3, offloaded, "100 + 100 + 50 entries in three closed ledgers");
             assertEquals(magnetarBefore, counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
@@ -357,12 +271,7 @@ class TieredOffloadIT {
             // the operator switches the namespace to Magnetar's driver; old ledgers stay where jcloud put them
             cli("namespaces", "set-offload-policies", namespace, "--driver", "magnetar-s3", "--bucket", BUCKET,
                     "--endpoint", s3.endpoint(), "--offloadedReadPriority", "tiered-storage-first");
-            admin.topics().unload(topic);
-            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
-                    "magnetar_offload_read_entries_total");
-            receiveExactly(client, topic, payloads, messages);
-            double read = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_entries_total")
-                    - readBefore;
+            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
             assertTrue(read >= messages, "all " + messages + " entries read by Magnetar from jcloud's objects: " + read);
             assertTrue(pulsar.broker(0).process().logContains("in Pulsar's jcloud format"),
                     "Magnetar's jcloud reader was used");
@@ -371,6 +280,50 @@ class TieredOffloadIT {
 
     @Test
     @Order(4)
+    void withZstdANamespacesCompressibleMessagesAreStoredSmallerAndReadBackExact() throws Exception {
+        String namespace = "public/offload-zstd";
+        String topic = "persistent://" + namespace + "/zstd";
+        int messages = 250;
+        try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
+            admin.namespaces().createNamespace(namespace);
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("managedLedgerOffloadDriver", "magnetar-s3");
+            p.setProperty("managedLedgerOffloadBucket", BUCKET);
+            p.setProperty("managedLedgerOffloadServiceEndpoint", s3.endpoint());
+            p.setProperty("managedLedgerOffloadedReadPriority", "tiered-storage-first");
+            p.setProperty("managedLedgerOffloadExtraConfigCompression", "zstd");
+            admin.namespaces().setOffloadPolicies(namespace, OffloadPoliciesImpl.create(p));
+            client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
+                    .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe().close();
+            // JSON-like order records: zstd shrinks them several times
+            List<byte[]> payloads = new ArrayList<>();
+            for (int i = 0; i < messages; i++) {
+                StringBuilder b = new StringBuilder();
+                for (int r = 0; b.length() < 20_000; r++) {
+                    b.append("{\"order\":").append(i * 1000 + r).append(",\"customer\":\"c-").append(r % 97)
+                            .append("\",\"amount\":").append((i * 31 + r) % 5000).append(",\"status\":\"shipped\"}\n");
+                }
+                payloads.add(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            TieredOffloadSetup.produce(client, topic, payloads);
+            admin.topics().unload(topic);
+            String before = Metrics.scrape(pulsar.webUrl() + "/metrics/");
+            TieredOffloadSetup.offloadAll(admin, topic, pulsar);
+            String after = Metrics.scrape(pulsar.webUrl() + "/metrics/");
+            double offloaded = counter(after, "magnetar_offload_offloaded_bytes_total")
+                    - counter(before, "magnetar_offload_offloaded_bytes_total");
+            double stored = counter(after, "magnetar_offload_stored_bytes_total")
+                    - counter(before, "magnetar_offload_stored_bytes_total");
+            assertTrue(offloaded >= 200 * 20_000, "two full ledgers offloaded: " + offloaded);
+            assertTrue(stored < offloaded / 3, "stored compressed: " + stored + " of " + offloaded + " bytes");
+
+            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
+            assertTrue(read >= 200, "the offloaded entries came from S3, decompressed (tiered-storage-first): " + read);
+        }
+    }
+
+    @Test
+    @Order(5)
     void aBadOffloadSettingStopsTheBrokerNamingTheKey() {
         try (StandaloneCluster bad = StandaloneCluster.builder("offload-bad-conf")
                 .conf("managedLedgerOffloadDriver", "magnetar-s3")
@@ -415,6 +368,16 @@ class TieredOffloadIT {
 
     private static double counter(String exposition, String family) {
         return Metrics.value(exposition, family).orElseThrow(() -> new AssertionError(family + " not on /metrics/"));
+    }
+
+    /** Unloads the topic, receives the messages exactly; the entries the offloader read meanwhile. */
+    private static double readBackAfterUnload(PulsarClient client, PulsarAdmin admin, String topic,
+                                              List<byte[]> payloads, int messages) throws Exception {
+        admin.topics().unload(topic);
+        String entries = "magnetar_offload_read_entries_total";
+        double before = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), entries);
+        receiveExactly(client, topic, payloads, messages);
+        return counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), entries) - before;
     }
 
     /** A consumer of subscription {@code sub} receives the first {@code messages} payloads, byte-exact, in order. */

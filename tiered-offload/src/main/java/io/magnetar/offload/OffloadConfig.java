@@ -1,5 +1,6 @@
 package io.magnetar.offload;
 
+import io.magnetar.offload.format.EntryCodec;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -31,6 +32,11 @@ public final class OffloadConfig {
     public static final String UPLOAD_MEMORY = "UploadMemoryBytes";
     public static final String READ_CHUNK = "ReadChunkBytes";
     public static final String IO_THREADS = "IoThreads";
+    public static final String SINGLE_PUT_MAX = "SinglePutMaxBytes";
+    public static final String READ_AHEAD = "ReadAheadBytes";
+    public static final String READ_CACHE = "ReadCacheBytes";
+    public static final String ORPHAN_AGE = "OrphanUploadAgeSeconds";
+    public static final String COMPRESSION = "Compression";
 
     private static final long MIB = 1024 * 1024;
     // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens, alphanumeric at both ends.
@@ -53,11 +59,17 @@ public final class OffloadConfig {
     private final long uploadMemoryBytes;
     private final long readChunkBytes;
     private final int ioThreads;
+    private final long singlePutMaxBytes;
+    private final long readAheadBytes;
+    private final long readCacheBytes;
+    private final long orphanUploadAgeSeconds;
+    private final EntryCodec.Kind compression;
 
     private OffloadConfig(String bucket, String region, Optional<URI> endpoint, boolean pathStyle,
                           CredentialSource credentialSource, String accessKeyId, String secretAccessKey,
                           String prefix, long partSizeBytes, int uploadConcurrency, long uploadMemoryBytes,
-                          long readChunkBytes, int ioThreads) {
+                          long readChunkBytes, int ioThreads, long singlePutMaxBytes, long readAheadBytes,
+                          long readCacheBytes, long orphanUploadAgeSeconds, EntryCodec.Kind compression) {
         this.bucket = bucket;
         this.region = region;
         this.endpoint = endpoint;
@@ -71,6 +83,11 @@ public final class OffloadConfig {
         this.uploadMemoryBytes = uploadMemoryBytes;
         this.readChunkBytes = readChunkBytes;
         this.ioThreads = ioThreads;
+        this.singlePutMaxBytes = singlePutMaxBytes;
+        this.readAheadBytes = readAheadBytes;
+        this.readCacheBytes = readCacheBytes;
+        this.orphanUploadAgeSeconds = orphanUploadAgeSeconds;
+        this.compression = compression;
     }
 
     /** From the policies and the process environment. */
@@ -170,10 +187,19 @@ public final class OffloadConfig {
             throw new IllegalArgumentException(EXTRA + UPLOAD_MEMORY + " (" + memory + ") must be at least "
                     + EXTRA + PART_SIZE + " (" + partSize + ")");
         }
-        long readChunk = parseLong(EXTRA + READ_CHUNK, x.apply(READ_CHUNK), 8 * MIB, 64 * 1024, 256 * MIB);
-        int ioThreads = (int) parseLong(EXTRA + IO_THREADS, x.apply(IO_THREADS), 8, 1, 256);
+        long readChunk = parseLong(EXTRA + READ_CHUNK, x.apply(READ_CHUNK), 4 * MIB, 64 * 1024, 256 * MIB);
+        int ioThreads = (int) parseLong(EXTRA + IO_THREADS, x.apply(IO_THREADS), 16, 1, 256);
+        long singlePut = parseLong(EXTRA + SINGLE_PUT_MAX, x.apply(SINGLE_PUT_MAX), 32 * MIB, 0, 5L * 1024 * MIB);
+        long readAhead = parseLong(EXTRA + READ_AHEAD, x.apply(READ_AHEAD), 16 * MIB, 0, 1024 * MIB);
+        long readCache = parseLong(EXTRA + READ_CACHE, x.apply(READ_CACHE), 128 * MIB, 0, 64L * 1024 * MIB);
+        if (readCache > 0 && readCache < readAhead + readChunk) {
+            throw new IllegalArgumentException(EXTRA + READ_CACHE + " (" + readCache + ") must be 0 (no cache) or at"
+                    + " least " + EXTRA + READ_AHEAD + " + " + EXTRA + READ_CHUNK + " (" + (readAhead + readChunk) + ")");
+        }
+        long orphanAge = parseLong(EXTRA + ORPHAN_AGE, x.apply(ORPHAN_AGE), 24 * 3600, 60, 365L * 24 * 3600);
         return new OffloadConfig(bucket, region, endpoint, pathStyle, source, id, secret,
-                prefix == null ? "" : prefix, partSize, concurrency, memory, readChunk, ioThreads);
+                prefix == null ? "" : prefix, partSize, concurrency, memory, readChunk, ioThreads, singlePut,
+                readAhead, readCache, orphanAge, EntryCodec.parse(EXTRA + COMPRESSION, x.apply(COMPRESSION)));
     }
 
     private static URI parseEndpoint(String text) {
@@ -283,6 +309,19 @@ public final class OffloadConfig {
         return ioThreads;
     }
 
+    /**
+     * These settings pointed at another endpoint and region (where a ledger was written before the configuration
+     * changed): same credentials, addressing and tuning.
+     */
+    public OffloadConfig at(Optional<URI> otherEndpoint, String otherRegion) {
+        if (otherEndpoint.equals(endpoint) && otherRegion.equals(region)) {
+            return this;
+        }
+        return new OffloadConfig(bucket, otherRegion, otherEndpoint, pathStyle, credentialSource, accessKeyId,
+                secretAccessKey, prefix, partSizeBytes, uploadConcurrency, uploadMemoryBytes, readChunkBytes, ioThreads,
+                singlePutMaxBytes, readAheadBytes, readCacheBytes, orphanUploadAgeSeconds, compression);
+    }
+
     /** What identifies the S3 client to use: same store, same credentials. */
     public String clientKey() {
         return region + '|' + endpoint.map(URI::toString).orElse("") + '|' + pathStyle + '|' + credentialSource
@@ -296,7 +335,35 @@ public final class OffloadConfig {
                 + ", pathStyle=" + pathStyle + ", credentials=" + credentialSource
                 + (accessKeyId == null ? "" : " (key id " + mask(accessKeyId) + ")")
                 + ", prefix='" + prefix + "', partSize=" + partSizeBytes + ", uploadConcurrency=" + uploadConcurrency
-                + ", uploadMemory=" + uploadMemoryBytes + ", readChunk=" + readChunkBytes + ", ioThreads=" + ioThreads;
+                + ", uploadMemory=" + uploadMemoryBytes + ", singlePutMax=" + singlePutMaxBytes + ", readChunk="
+                + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes
+                + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, compression="
+                + compression.name().toLowerCase(Locale.ROOT) + ", ioThreads=" + ioThreads;
+    }
+
+    /** Ledgers up to this size are one streamed PUT, larger ones a multipart upload. */
+    public long singlePutMaxBytes() {
+        return singlePutMaxBytes;
+    }
+
+    /** How far past a read the read path fetches ahead, in bytes of the data object. */
+    public long readAheadBytes() {
+        return readAheadBytes;
+    }
+
+    /** Broker-wide bytes of cached read blocks, over all open ledgers (0: no cache, no read-ahead). */
+    public long readCacheBytes() {
+        return readCacheBytes;
+    }
+
+    /** Multipart uploads under our prefix older than this are orphans (an attempt that died) and get aborted. */
+    public long orphanUploadAgeSeconds() {
+        return orphanUploadAgeSeconds;
+    }
+
+    /** How entries are stored: as they are, or zstd-compressed where that makes them smaller. */
+    public EntryCodec.Kind compression() {
+        return compression;
     }
 
     private static String mask(String id) {

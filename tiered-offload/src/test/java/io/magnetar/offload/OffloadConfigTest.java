@@ -45,6 +45,12 @@ class OffloadConfigTest {
         assertEquals(16L << 20, c.partSizeBytes());
         assertEquals(4, c.uploadConcurrency());
         assertEquals(128L << 20, c.uploadMemoryBytes());
+        assertEquals(32L << 20, c.singlePutMaxBytes());
+        assertEquals(4L << 20, c.readChunkBytes());
+        assertEquals(16L << 20, c.readAheadBytes());
+        assertEquals(128L << 20, c.readCacheBytes());
+        assertEquals(24 * 3600, c.orphanUploadAgeSeconds());
+        assertEquals(io.magnetar.offload.format.EntryCodec.Kind.NONE, c.compression(), "compression off by default");
         assertEquals("", c.prefix());
     }
 
@@ -95,6 +101,13 @@ class OffloadConfigTest {
                 "managedLedgerOffloadExtraConfigUploadMemoryBytes", "33554432"));
         assertRefused("managedLedgerOffloadExtraConfigPrefix", concat(base,
                 "managedLedgerOffloadExtraConfigPrefix", "../escape"));
+        // the keys of the faster paths: bad values name their key too
+        String[][] bad = {{"Compression", "lz4"}, {"ReadCacheBytes", "1048576"}, {"OrphanUploadAgeSeconds", "5"},
+                {"SinglePutMaxBytes", "-1"}, {"ReadAheadBytes", "lots"}};
+        for (String[] kv : bad) {
+            String key = "managedLedgerOffloadExtraConfig" + kv[0];
+            assertRefused(key, concat(base, key, kv[1]));
+        }
     }
 
     @Test
@@ -144,7 +157,13 @@ class OffloadConfigTest {
                 "managedLedgerOffloadExtraConfigUploadConcurrency", "8",
                 "managedLedgerOffloadExtraConfigUploadMemoryBytes", "67108864",
                 "managedLedgerOffloadExtraConfigReadChunkBytes", "1048576",
-                "managedLedgerOffloadExtraConfigPrefix", "cluster-a");
+                "managedLedgerOffloadExtraConfigPrefix", "cluster-a",
+                "managedLedgerOffloadExtraConfigCompression", "ZSTD",
+                "managedLedgerOffloadExtraConfigReadCacheBytes", "0",
+                "managedLedgerOffloadExtraConfigSinglePutMaxBytes", "0");
+        assertEquals(io.magnetar.offload.format.EntryCodec.Kind.ZSTD, c.compression());
+        assertEquals(0, c.readCacheBytes(), "0: no cache");
+        assertEquals(0, c.singlePutMaxBytes(), "0: always multipart");
         assertFalse(c.pathStyle());
         assertEquals(8L << 20, c.partSizeBytes());
         assertEquals(8, c.uploadConcurrency());

@@ -125,8 +125,9 @@ public final class OffloadBenchmark {
         out.printf("  per driver and latency: %d messages x %d B random (%.0f MB), %d entries per ledger (%d ledgers),"
                 + " no batching%n", messages, PAYLOAD, messages * (double) PAYLOAD / 1e6, perLedger,
                 messages / perLedger);
-        out.printf("  both drivers with defaults (jcloud 64 MiB blocks, 1 MiB read buffer; Magnetar 16 MiB parts x4,"
-                + " 8 MiB GETs); broker entry cache off, read priority bookkeeper-first, deletion lag 0%n");
+        out.printf("  both drivers with defaults (jcloud 64 MiB blocks, 1 MiB read buffer; Magnetar one streamed PUT up"
+                + " to 32 MiB else 16 MiB parts x4, 4 MiB GETs, 16 MiB read-ahead, 128 MiB shared block cache,"
+                + " no compression); broker entry cache off, read priority bookkeeper-first, deletion lag 0%n");
         out.printf("  read-back after the BookKeeper copies are deleted and an unload; 4 readers at once from earliest,"
                 + " each stops at the end or after %d s; MB = 10^6 B%n", readCapSeconds);
         out.printf("  load average at start (1/5/15 min, %d cores): %s%n%n", Runtime.getRuntime().availableProcessors(),

@@ -89,12 +89,23 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Keys under the prefix (ListObjectsV2, first 1000). */
     public List<String> list(String bucket, String prefix) {
-        Http.Response r = Http.get(endpoint + "/" + bucket + "?list-type=2&max-keys=1000&prefix=" + prefix);
+        return keys("list " + bucket, endpoint + "/" + bucket + "?list-type=2&max-keys=1000&prefix=" + prefix,
+                "<Key>([^<]+)</Key>");
+    }
+
+    /** Keys of the multipart uploads in progress under the prefix (ListMultipartUploads, first 1000). */
+    public List<String> multipartUploads(String bucket, String prefix) {
+        return keys("list multipart uploads in " + bucket, endpoint + "/" + bucket + "?uploads&max-uploads=1000&prefix="
+                + prefix, "<Upload>.*?<Key>([^<]+)</Key>");
+    }
+
+    private static List<String> keys(String what, String url, String pattern) {
+        Http.Response r = Http.get(url);
         if (r.status() != 200) {
-            throw new IllegalStateException("list " + bucket + ": " + r.status() + " " + r.body());
+            throw new IllegalStateException(what + ": " + r.status() + " " + r.body());
         }
         List<String> keys = new ArrayList<>();
-        Matcher m = Pattern.compile("<Key>([^<]+)</Key>").matcher(r.body());
+        Matcher m = Pattern.compile(pattern).matcher(r.body());
         while (m.find()) {
             keys.add(m.group(1));
         }

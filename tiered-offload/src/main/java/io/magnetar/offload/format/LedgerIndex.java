@@ -21,29 +21,57 @@ import java.util.zip.CRC32C;
  * <p>Encoded layout (big-endian): magic {@code "MGI1"}, version, ledger id, entry count, data length, metadata
  * length + bytes, user-metadata count + (key, value) strings (u16 length + UTF-8), {@code int[n]} entry lengths, {@code int[n]}
  * CRC32C values, and a CRC32C of everything before it.
+ *
+ * <p>Version 2 (written only with compression on) adds {@code int[n]} original lengths after the CRC32C values: for
+ * an entry stored zstd-compressed its length before compression, -1 for one stored as it was. Lengths and offsets
+ * are then those of the stored bytes; the CRC32C is always of the original entry.
  */
 public final class LedgerIndex {
     public static final int MAGIC = 0x4D474931; // "MGI1"
     public static final int VERSION = 1;
+    public static final int VERSION_COMPRESSED = 2;
+    private static final int RAW = -1;
 
     private final long ledgerId;
     private final int[] lengths;
     private final int[] checksums;
     private final long[] offsets; // n + 1 prefix sums
+    private final int[] rawLengths; // null in version 1
+    private final long entryBytes;
     private final byte[] ledgerMetadata;
     private final Map<String, String> userMetadata;
 
-    private LedgerIndex(long ledgerId, int[] lengths, int[] checksums, byte[] ledgerMetadata,
+    private LedgerIndex(long ledgerId, int[] lengths, int[] checksums, int[] rawLengths, byte[] ledgerMetadata,
                         Map<String, String> userMetadata) {
         this.ledgerId = ledgerId;
         this.lengths = lengths;
         this.checksums = checksums;
+        this.rawLengths = rawLengths;
         this.ledgerMetadata = ledgerMetadata;
         this.userMetadata = Collections.unmodifiableMap(new LinkedHashMap<>(userMetadata));
         this.offsets = new long[lengths.length + 1];
+        long raw = 0;
         for (int i = 0; i < lengths.length; i++) {
             offsets[i + 1] = offsets[i] + lengths[i];
+            raw += rawLengths != null && rawLengths[i] != RAW ? rawLengths[i] : lengths[i];
         }
+        this.entryBytes = raw;
+    }
+
+    /** The ledger's entry bytes as BookKeeper held them (the data length unless entries are compressed). */
+    public long entryBytes() {
+        return entryBytes;
+    }
+
+    /** Whether the entry is stored zstd-compressed. */
+    public boolean compressed(long entryId) {
+        return rawLengths != null && rawLengths[checkEntry(entryId)] != RAW;
+    }
+
+    /** The entry's length before compression (its stored length when not compressed). */
+    public int rawLength(long entryId) {
+        int i = checkEntry(entryId);
+        return rawLengths != null && rawLengths[i] != RAW ? rawLengths[i] : lengths[i];
     }
 
     public long ledgerId() {
@@ -113,7 +141,7 @@ public final class LedgerIndex {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + ledgerMetadata.length + lengths.length * 8);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
-            out.writeInt(VERSION);
+            out.writeInt(rawLengths == null ? VERSION : VERSION_COMPRESSED);
             out.writeLong(ledgerId);
             out.writeInt(lengths.length);
             out.writeLong(dataLength());
@@ -129,6 +157,11 @@ public final class LedgerIndex {
             }
             for (int crc : checksums) {
                 out.writeInt(crc);
+            }
+            if (rawLengths != null) {
+                for (int raw : rawLengths) {
+                    out.writeInt(raw);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // never: in-memory stream
@@ -160,7 +193,7 @@ public final class LedgerIndex {
                 throw new CorruptIndexException(String.format("not a Magnetar index (magic 0x%08X)", magic));
             }
             int version = in.getInt();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_COMPRESSED) {
                 throw new CorruptIndexException("unsupported index version " + version);
             }
             long ledgerId = in.getLong();
@@ -183,7 +216,8 @@ public final class LedgerIndex {
             for (int i = 0; i < userCount; i++) {
                 user.put(readUtf(in), readUtf(in));
             }
-            if ((long) count * 8 != in.remaining()) {
+            int perEntry = version == VERSION ? 8 : 12;
+            if ((long) count * perEntry != in.remaining()) {
                 throw new CorruptIndexException("index of ledger " + ledgerId + " holds " + in.remaining()
                         + " bytes for " + count + " entries");
             }
@@ -200,11 +234,22 @@ public final class LedgerIndex {
             for (int i = 0; i < count; i++) {
                 crcs[i] = in.getInt();
             }
+            int[] raws = null;
+            if (version == VERSION_COMPRESSED) {
+                raws = new int[count];
+                for (int i = 0; i < count; i++) {
+                    raws[i] = in.getInt();
+                    if (raws[i] < RAW) {
+                        throw new CorruptIndexException("entry " + i + " of ledger " + ledgerId
+                                + " has a bad original length");
+                    }
+                }
+            }
             if (sum != dataLength) {
                 throw new CorruptIndexException("entry lengths of ledger " + ledgerId + " add up to " + sum
                         + ", index says " + dataLength);
             }
-            return new LedgerIndex(ledgerId, lengths, crcs, meta, user);
+            return new LedgerIndex(ledgerId, lengths, crcs, raws, meta, user);
         } catch (BufferUnderflowException e) {
             throw new CorruptIndexException("index of ledger " + expectedLedgerId + " is truncated");
         }
@@ -238,6 +283,7 @@ public final class LedgerIndex {
         private final long ledgerId;
         private int[] lengths = new int[1024];
         private int[] checksums = new int[1024];
+        private int[] rawLengths; // once an entry is compressed
         private int count;
         private long dataLength;
         private byte[] ledgerMetadata = new byte[0];
@@ -247,14 +293,33 @@ public final class LedgerIndex {
             this.ledgerId = ledgerId;
         }
 
-        /** Adds the next entry; ids must be consecutive from 0. */
+        /** Adds the next entry, stored as it was; ids must be consecutive from 0. */
         public Builder add(long entryId, int length, int crc32c) {
+            return add(entryId, length, crc32c, RAW);
+        }
+
+        /**
+         * Adds the next entry stored in {@code storedLength} bytes; {@code rawLength} is its length before
+         * compression, or -1 when stored as it was. {@code crc32c} is of the original bytes.
+         */
+        public Builder add(long entryId, int storedLength, int crc32c, int rawLength) {
+            int length = storedLength;
             if (entryId != count) {
                 throw new IllegalArgumentException("ledger " + ledgerId + ": expected entry " + count + ", got " + entryId);
             }
             if (count == lengths.length) {
                 lengths = Arrays.copyOf(lengths, count * 2);
                 checksums = Arrays.copyOf(checksums, count * 2);
+                if (rawLengths != null) {
+                    rawLengths = Arrays.copyOf(rawLengths, count * 2);
+                }
+            }
+            if (rawLength != RAW && rawLengths == null) {
+                rawLengths = new int[lengths.length];
+                Arrays.fill(rawLengths, 0, count, RAW);
+            }
+            if (rawLengths != null) {
+                rawLengths[count] = rawLength;
             }
             lengths[count] = length;
             checksums[count] = crc32c;
@@ -287,7 +352,7 @@ public final class LedgerIndex {
 
         public LedgerIndex build() {
             return new LedgerIndex(ledgerId, Arrays.copyOf(lengths, count), Arrays.copyOf(checksums, count),
-                    ledgerMetadata, userMetadata);
+                    rawLengths == null ? null : Arrays.copyOf(rawLengths, count), ledgerMetadata, userMetadata);
         }
     }
 }

@@ -35,6 +35,15 @@ public final class TransferPlan {
         return (int) size;
     }
 
+    /**
+     * Whether a ledger of {@code ledgerBytes} goes up as one PUT rather than a multipart upload: up to
+     * {@code singlePutMaxBytes}, the two extra round trips of a multipart upload (create, complete) cost more than
+     * parallel parts save.
+     */
+    public static boolean singleObject(long ledgerBytes, long singlePutMaxBytes) {
+        return ledgerBytes <= singlePutMaxBytes;
+    }
+
     /** Entries per BookKeeper read so one read returns about {@code targetBytes}: at least 1, at most 1000. */
     public static int entriesPerRead(long ledgerBytes, long entryCount, long targetBytes) {
         if (entryCount <= 0) {

@@ -1,12 +1,15 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.EntryCodec;
 import io.magnetar.offload.format.LedgerIndex;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
 import io.magnetar.offload.format.TransferPlan;
+import io.magnetar.offload.s3.BytePipe;
 import io.magnetar.offload.s3.ObjectStore;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -17,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -59,6 +63,27 @@ final class LedgerUploader {
 
     /** Blocking: run on an offload thread, never on a BookKeeper or broker I/O thread. */
     LedgerIndex upload(ReadHandle ledger, UUID uid, Map<String, String> extraMetadata, String topic) throws IOException {
+        try {
+            return upload(ledger, uid, extraMetadata, topic, true);
+        } catch (StreamFailedException e) {
+            // A streamed body cannot be resent once partly sent, so the SDK could not retry it: read the ledger
+            // again and upload it from buffers, which the SDK retries itself.
+            metrics.retriedUploads.increment();
+            log.warn("[{}] streamed upload of ledger {} failed ({}); uploading it again from buffers", topic,
+                    ledger.getId(), e.getCause().getMessage());
+            return upload(ledger, uid, extraMetadata, topic, false);
+        }
+    }
+
+    /** The streamed PUT of a data object failed. */
+    private static final class StreamFailedException extends IOException {
+        StreamFailedException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private LedgerIndex upload(ReadHandle ledger, UUID uid, Map<String, String> extraMetadata, String topic,
+                               boolean mayStream) throws IOException {
         long ledgerId = ledger.getId();
         long last = ledger.getLastAddConfirmed();
         long length = ledger.getLength();
@@ -68,12 +93,21 @@ final class LedgerUploader {
         if (ledger.getLedgerMetadata() != null) {
             index.ledgerMetadata(new LedgerMetadataSerDe().serialize(ledger.getLedgerMetadata()));
         }
-        Parts parts = new Parts(dataKey, TransferPlan.partSize(config.partSizeBytes(), length), length);
+        long started = System.nanoTime();
+        // Both kinds of data object start their first request now, while the first BookKeeper reads run.
+        // Compressed, the object's size is known only at the end: no streamed PUT (it declares its length first),
+        // a small ledger is buffered as one part and PUT whole when it fits one.
+        EntryCodec codec = EntryCodec.of(config.compression());
+        boolean compress = codec.kind() != EntryCodec.Kind.NONE;
+        boolean single = TransferPlan.singleObject(length, config.singlePutMaxBytes());
+        DataObject data = single && !compress && mayStream ? new Streamed(dataKey, length)
+                : new Parts(dataKey, TransferPlan.partSize(config.partSizeBytes(), length), length, !single);
+        byte[] raw = new byte[0];
         ArrayDeque<CompletableFuture<LedgerEntries>> reads = new ArrayDeque<>();
+        CompletableFuture<Void> indexPut = null;
         try {
             int batch = TransferPlan.entriesPerRead(length, last + 1, READ_TARGET_BYTES);
             long next = 0;
-            CRC32C crc = new CRC32C();
             while (next <= last || !reads.isEmpty()) {
                 while (reads.size() < READS_IN_FLIGHT && next <= last) {
                     long end = Math.min(last, next + batch - 1);
@@ -84,9 +118,22 @@ final class LedgerUploader {
                     for (LedgerEntry entry : entries) {
                         ByteBuf buf = entry.getEntryBuffer();
                         int len = buf.readableBytes();
-                        crc.reset();
-                        parts.write(buf, crc);
-                        index.add(entry.getEntryId(), len, (int) crc.getValue());
+                        int crc = crc32c(buf);
+                        int packed = -1;
+                        if (compress) {
+                            if (raw.length < len) {
+                                raw = new byte[Math.max(len, raw.length * 2)];
+                            }
+                            buf.getBytes(buf.readerIndex(), raw, 0, len);
+                            packed = codec.compress(raw, 0, len);
+                        }
+                        if (packed >= 0) {
+                            index.add(entry.getEntryId(), packed, crc, len);
+                            data.write(codec.output(), packed);
+                        } else {
+                            index.add(entry.getEntryId(), len, crc);
+                            data.write(buf);
+                        }
                     }
                 }
             }
@@ -94,21 +141,230 @@ final class LedgerUploader {
                 throw new IOException("ledger " + ledgerId + ": read " + index.entryCount() + " entries, expected "
                         + (last + 1));
             }
-            parts.finish();
+            data.endOfData();
             LedgerIndex built = index.build();
             byte[] encoded = built.encode();
-            store.put(indexKey, encoded, encoded.length);
+            // The ledger counts as offloaded only once Pulsar records it, after this method returns: the index may
+            // go up beside the data's last request (a failure below deletes it again).
+            indexPut = CompletableFuture.runAsync(() -> {
+                try {
+                    store.put(indexKey, encoded, encoded.length);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, io);
+            data.complete();
+            await(indexPut, 600);
             metrics.uploadedParts.increment();
-            metrics.offloadedBytes.add(built.dataLength());
+            metrics.offloadedBytes.add(built.entryBytes());
+            metrics.storedBytes.add(built.dataLength());
             metrics.offloadedLedgers.increment();
-            log.info("[{}] ledger {} offloaded to s3://{}/{}: {} entries, {} bytes, {} part(s)", topic, ledgerId,
-                    store.bucket(), dataKey, built.entryCount(), built.dataLength(), Math.max(1, parts.partNumber));
+            metrics.offloadMillis.add((System.nanoTime() - started) / 1_000_000);
+            log.info("[{}] ledger {} offloaded to s3://{}/{}: {} entries, {} bytes, {} in {} ms", topic, ledgerId,
+                    store.bucket(), dataKey, built.entryCount(), built.dataLength(), data.describe(),
+                    (System.nanoTime() - started) / 1_000_000);
             return built;
         } catch (IOException | RuntimeException e) {
-            parts.abort();
+            boolean streamBroke = data instanceof Streamed streamed && streamed.putFailed();
+            data.abort();
             for (CompletableFuture<LedgerEntries> pending : reads) {
                 pending.thenAccept(LedgerEntries::close);
             }
+            if (indexPut != null) {
+                try {
+                    await(indexPut, 600);
+                } catch (IOException ignored) {
+                    // not written: nothing to delete
+                }
+                try {
+                    store.delete(List.of(indexKey));
+                } catch (IOException d) {
+                    log.warn("[{}] could not delete s3://{}/{} of a failed offload: {}", topic, store.bucket(),
+                            indexKey, d.getMessage());
+                }
+            }
+            if (streamBroke) {
+                throw new StreamFailedException(e instanceof IOException io ? io : new IOException(e.toString(), e));
+            }
+            throw e;
+        }
+    }
+
+    /** CRC32C of the buffer's readable bytes, from its NIO views (no copy). */
+    static int crc32c(ByteBuf buf) {
+        CRC32C crc = new CRC32C();
+        if (buf.nioBufferCount() == 1) {
+            crc.update(buf.nioBuffer());
+        } else {
+            for (java.nio.ByteBuffer b : buf.nioBuffers()) {
+                crc.update(b);
+            }
+        }
+        return (int) crc.getValue();
+    }
+
+    /** The ledger's data object being written. */
+    private interface DataObject {
+        /** Copies the buffer's readable bytes (the buffer stays the caller's). */
+        void write(ByteBuf buf) throws IOException;
+
+        /** Copies {@code len} bytes of {@code src} from 0. */
+        default void write(byte[] src, int len) throws IOException {
+            ByteBuf view = Unpooled.wrappedBuffer(src, 0, len);
+            try {
+                write(view);
+            } finally {
+                view.release();
+            }
+        }
+
+        /** Every entry was written. */
+        void endOfData() throws IOException;
+
+        /** Waits until the object exists in the store. */
+        void complete() throws IOException;
+
+        /** Gives up: nothing of the object remains (best effort); buffers return to the budget. */
+        void abort();
+
+        String describe();
+    }
+
+    /**
+     * A ledger up to {@code SinglePutMaxBytes}: one PUT whose body streams through a small {@link BytePipe} while
+     * BookKeeper reads continue, started before the first entry arrives. No multipart requests, nothing to clean up
+     * when it fails (S3 stores a PUT completely or not at all).
+     */
+    private final class Streamed implements DataObject {
+        // blocks are reused, so their size (a humongous G1 allocation) is paid once per ledger
+        private static final int BLOCK = 1024 * 1024;
+        private static final int BLOCKS = 8;
+        private final String key;
+        private final long expected;
+        private final BytePipe pipe;
+        private final long reserved;
+        private final CompletableFuture<Void> put;
+        private long written;
+        private boolean released;
+
+        Streamed(String key, long expected) throws IOException {
+            this.key = key;
+            this.expected = expected;
+            int block = (int) Math.max(MIN_BUFFER, Math.min(BLOCK, expected));
+            this.reserved = Math.min((long) block * BLOCKS, Math.max(block, expected));
+            reserve(budget, reserved, () -> { });
+            this.pipe = new BytePipe(block, reserved);
+            CompletableFuture<Void> p;
+            try {
+                p = CompletableFuture.runAsync(() -> {
+                    try {
+                        if (expected == 0) {
+                            store.put(key, new byte[0], 0);
+                        } else {
+                            store.putStream(key, pipe, expected);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, io);
+            } catch (RuntimeException rejected) {
+                release();
+                throw rejected;
+            }
+            // a failed request must not leave the producer blocked on a full pipe
+            this.put = p.whenComplete((v, error) -> {
+                if (error != null) {
+                    pipe.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause()
+                            : error);
+                }
+            });
+        }
+
+        @Override
+        public void write(ByteBuf buf) throws IOException {
+            int len = buf.readableBytes();
+            if (written + len > expected) {
+                throw new IOException("ledger holds more than its recorded length of " + expected + " bytes");
+            }
+            int index = buf.readerIndex();
+            int remaining = len;
+            while (remaining > 0) {
+                byte[] block = pipe.block();
+                int n = Math.min(remaining, pipe.room());
+                buf.getBytes(index, block, pipe.position(), n);
+                pipe.advance(n);
+                index += n;
+                remaining -= n;
+            }
+            written += len;
+        }
+
+        @Override
+        public void endOfData() throws IOException {
+            if (written != expected) {
+                throw new IOException("ledger holds " + written + " bytes, its recorded length is " + expected);
+            }
+            pipe.close();
+        }
+
+        @Override
+        public void complete() throws IOException {
+            try {
+                await(put, 600);
+                metrics.uploadedParts.increment();
+            } finally {
+                release();
+            }
+        }
+
+        /** Whether the PUT itself failed (not the BookKeeper side). */
+        boolean putFailed() {
+            return put.isCompletedExceptionally();
+        }
+
+        @Override
+        public void abort() {
+            pipe.fail(new IOException("offload of " + key + " abandoned"));
+            try {
+                await(put, 600);
+            } catch (IOException expectedFailure) {
+                // the PUT fails once its body fails: S3 keeps nothing of it
+            } finally {
+                release();
+            }
+        }
+
+        private void release() {
+            if (!released) {
+                released = true;
+                budget.release(reserved);
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "one streamed PUT";
+        }
+    }
+
+    private interface Check {
+        void run() throws IOException;
+    }
+
+    /** Reserves from the budget, re-checking {@code failed} every second while waiting. */
+    private static void reserve(MemoryBudget budget, long bytes, Check failed) throws IOException {
+        try {
+            while (!budget.acquire(bytes, 1, TimeUnit.SECONDS)) {
+                failed.run();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for upload memory");
+        }
+        try {
+            failed.run();
+        } catch (IOException e) {
+            budget.release(bytes);
             throw e;
         }
     }
@@ -130,35 +386,60 @@ final class LedgerUploader {
         }
     }
 
-    /** The data object being written: the part buffer being filled and the parts in flight. */
-    private final class Parts {
+    /**
+     * A larger ledger: a multipart upload created at once (its round trip overlaps the first reads), full parts
+     * uploading in parallel as they fill, then CompleteMultipartUpload.
+     */
+    private final class Parts implements DataObject {
         private final String key;
         private final int partSize;
         private final long expectedBytes;
         private final Semaphore inFlight = new Semaphore(config.uploadConcurrency());
         private final List<CompletableFuture<String>> etags = new ArrayList<>();
         private volatile Throwable failure;
-        private String uploadId;
+        private CompletableFuture<String> uploadId;
         private int partNumber;
         private byte[] current;
         private int reserved;
         private int filled;
         private long written;
 
-        Parts(String key, int partSize, long expectedBytes) {
+        /**
+         * @param createNow start the multipart upload at once; otherwise only when a first part is full, and a
+         *                  ledger that fits one part is a single PUT
+         */
+        Parts(String key, int partSize, long expectedBytes, boolean createNow) {
             this.key = key;
             this.partSize = partSize;
             this.expectedBytes = expectedBytes;
+            if (createNow) {
+                create();
+            }
         }
 
-        void write(ByteBuf buf, CRC32C crc) throws IOException {
+        private void create() {
+            uploadId = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return store.createMultipartUpload(key);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, io);
+            uploadId.whenComplete((id, error) -> {
+                if (error != null) {
+                    failure = error;
+                }
+            });
+        }
+
+        @Override
+        public void write(ByteBuf buf) throws IOException {
             int index = buf.readerIndex();
             int remaining = buf.readableBytes();
             while (remaining > 0) {
                 ensureRoom();
                 int n = Math.min(remaining, current.length - filled);
                 buf.getBytes(index, current, filled, n);
-                crc.update(current, filled, n);
                 filled += n;
                 written += n;
                 index += n;
@@ -187,20 +468,7 @@ final class LedgerUploader {
         }
 
         private void reserve(long bytes) throws IOException {
-            try {
-                while (!budget.acquire(bytes, 1, TimeUnit.SECONDS)) {
-                    checkFailure();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted waiting for upload memory");
-            }
-            try {
-                checkFailure();
-            } catch (IOException e) {
-                budget.release(bytes);
-                throw e;
-            }
+            LedgerUploader.reserve(budget, bytes, this::checkFailure);
         }
 
         private void checkFailure() throws IOException {
@@ -214,7 +482,7 @@ final class LedgerUploader {
         private void flush() throws IOException {
             checkFailure();
             if (uploadId == null) {
-                uploadId = store.createMultipartUpload(key);
+                create();
             }
             try {
                 while (!inFlight.tryAcquire(1, TimeUnit.SECONDS)) {
@@ -228,13 +496,12 @@ final class LedgerUploader {
             int length = filled;
             int held = reserved;
             int number = ++partNumber;
-            String id = uploadId;
             current = null;
             reserved = 0;
             filled = 0;
             CompletableFuture<String> etag;
             try {
-                etag = CompletableFuture.supplyAsync(() -> {
+                etag = uploadId.thenApplyAsync(id -> {
                     try {
                         return store.uploadPart(key, id, number, data, length);
                     } catch (IOException e) {
@@ -258,28 +525,43 @@ final class LedgerUploader {
             }));
         }
 
-        void finish() throws IOException {
+        @Override
+        public void endOfData() throws IOException {
             if (uploadId == null) {
-                // Fits one part: a single PUT, no multipart upload to clean up.
-                byte[] data = current == null ? new byte[0] : current;
+                return; // fits one part: complete() PUTs it whole
+            }
+            if (filled > 0 || partNumber == 0) {
+                // the last part (S3 allows it below 5 MiB), or an empty first one
+                if (current == null) {
+                    ensureRoom();
+                }
+                flush();
+            } else {
+                releaseCurrent();
+            }
+        }
+
+        @Override
+        public void complete() throws IOException {
+            if (uploadId == null) {
                 try {
-                    store.put(key, data, filled);
+                    store.put(key, current == null ? new byte[0] : current, filled);
                     metrics.uploadedParts.increment();
                 } finally {
                     releaseCurrent();
                 }
                 return;
             }
-            if (filled > 0) {
-                flush();
-            } else {
-                releaseCurrent();
-            }
             List<String> tags = new ArrayList<>(etags.size());
             for (CompletableFuture<String> f : etags) {
                 tags.add(await(f, 600));
             }
-            store.completeMultipartUpload(key, uploadId, tags);
+            store.completeMultipartUpload(key, await(uploadId, 600), tags);
+        }
+
+        @Override
+        public String describe() {
+            return uploadId == null ? "one PUT" : partNumber + " part(s) of " + partSize + " bytes";
         }
 
         private void releaseCurrent() {
@@ -291,7 +573,8 @@ final class LedgerUploader {
             }
         }
 
-        void abort() {
+        @Override
+        public void abort() {
             releaseCurrent();
             for (CompletableFuture<String> f : etags) {
                 try {
@@ -303,12 +586,21 @@ final class LedgerUploader {
                     // the part failed or hangs: aborting the upload discards it either way
                 }
             }
-            if (uploadId != null) {
-                try {
-                    store.abortMultipartUpload(key, uploadId);
-                } catch (IOException e) {
-                    log.warn("could not abort multipart upload of s3://{}/{}: {}", store.bucket(), key, e.getMessage());
-                }
+            if (uploadId == null) {
+                return; // nothing was sent
+            }
+            String id;
+            try {
+                id = await(uploadId, 600);
+            } catch (IOException e) {
+                return; // never created
+            }
+            try {
+                store.abortMultipartUpload(key, id);
+                metrics.abortedUploads.increment();
+            } catch (IOException e) {
+                log.warn("could not abort multipart upload of s3://{}/{} (left for the orphan sweep): {}",
+                        store.bucket(), key, e.getMessage());
             }
         }
     }

@@ -1,12 +1,14 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.BlockCache;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
 import io.magnetar.offload.s3.ObjectStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,38 +29,46 @@ import org.slf4j.LoggerFactory;
  */
 public final class MagnetarOffloader implements LedgerOffloader {
     private static final Logger log = LoggerFactory.getLogger(MagnetarOffloader.class);
-    static final String META_BUCKET = "bucket";
+    static final String META_BUCKET = StoreLocation.BUCKET;
     static final String META_PREFIX = "prefix";
-    static final String META_REGION = "region";
-    static final String META_ENDPOINT = "endpoint";
+    static final String META_REGION = StoreLocation.REGION;
+    static final String META_ENDPOINT = StoreLocation.ENDPOINT;
     static final String META_FORMAT = "magnetarFormat";
     private static final String TOPIC_KEY = "ManagedLedgerName";
 
     private final OffloadPoliciesImpl policies;
     private final OffloadConfig config;
-    private final Function<String, ObjectStore> stores;
+    private final Function<StoreLocation, ObjectStore> stores;
     private final ObjectStore store;
     private final Executor offloadThreads;
     private final Executor io;
     private final LedgerUploader uploader;
     private final OffloadMetrics metrics;
     private final Map<String, String> driverMetadata;
+    private final OffloadedReadHandle.ReadSettings readSettings;
+    private final OrphanSweeper sweeper;
 
     /**
-     * @param stores the store for a bucket (the configured one for new offloads; the recorded one for reads)
+     * @param stores the store at a location (the configured one for new offloads; the recorded one for reads)
      * @param offloadThreads where whole-ledger uploads run (they block on reads and the memory budget)
      * @param io where single S3 requests run
+     * @param readCache the broker-wide cache of read blocks
      */
-    MagnetarOffloader(OffloadPoliciesImpl policies, OffloadConfig config, Function<String, ObjectStore> stores,
-                      MemoryBudget budget, Executor offloadThreads, Executor io, OffloadMetrics metrics) {
+    MagnetarOffloader(OffloadPoliciesImpl policies, OffloadConfig config, Function<StoreLocation, ObjectStore> stores,
+                      MemoryBudget budget, BlockCache readCache, OrphanSweeper sweeper, Executor offloadThreads,
+                      Executor io, OffloadMetrics metrics) {
         this.policies = policies;
         this.config = config;
         this.stores = stores;
-        this.store = stores.apply(config.bucket());
+        this.store = stores.apply(StoreLocation.of(config));
         this.offloadThreads = offloadThreads;
         this.io = io;
         this.metrics = metrics;
         this.uploader = new LedgerUploader(store, config, budget, io, metrics);
+        this.sweeper = sweeper;
+        this.readSettings = new OffloadedReadHandle.ReadSettings(config.readChunkBytes(), config.readAheadBytes(),
+                readCache);
+        sweeper.maybeSweep(store, config.prefix(), Duration.ofSeconds(config.orphanUploadAgeSeconds()), io);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(META_BUCKET, config.bucket());
         meta.put(META_PREFIX, config.prefix());
@@ -81,6 +91,7 @@ public final class MagnetarOffloader implements LedgerOffloader {
     @Override
     public CompletableFuture<Void> offload(ReadHandle ledger, UUID uid, Map<String, String> extraMetadata) {
         String topic = extraMetadata == null ? "" : extraMetadata.getOrDefault(TOPIC_KEY, "");
+        sweeper.maybeSweep(store, config.prefix(), Duration.ofSeconds(config.orphanUploadAgeSeconds()), io);
         return CompletableFuture.runAsync(() -> {
             try {
                 uploader.upload(ledger, uid, extraMetadata == null ? Map.of() : extraMetadata, topic);
@@ -111,7 +122,7 @@ public final class MagnetarOffloader implements LedgerOffloader {
         }
         if (writtenByMagnetar(driverMetadata)) {
             return OffloadedReadHandle.open(from, ObjectNames.dataKey(prefix, uid, ledgerId),
-                    ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, config.readChunkBytes(), metrics, topic);
+                    ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, readSettings, metrics, topic);
         }
         // Offloaded before the namespace switched to magnetar-s3: Pulsar's jcloud format (or, without driver
         // metadata naming Magnetar, ours under its own keys).
@@ -134,8 +145,7 @@ public final class MagnetarOffloader implements LedgerOffloader {
                     ? error.getCause() : error;
             if (cause instanceof UncheckedIOException u && u.getCause() instanceof FileNotFoundException) {
                 return OffloadedReadHandle.open(from, ObjectNames.dataKey(prefix, uid, ledgerId),
-                        ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, config.readChunkBytes(), metrics,
-                        topic);
+                        ObjectNames.indexKey(prefix, uid, ledgerId), ledgerId, io, readSettings, metrics, topic);
             }
             metrics.readErrors.increment();
             log.warn("[{}] cannot open jcloud-format ledger {} (s3://{}/{}): {}", topic, ledgerId, from.bucket(),
@@ -158,8 +168,11 @@ public final class MagnetarOffloader implements LedgerOffloader {
             try {
                 // Index first: a ledger whose index is gone is never read, whatever happens to the data delete.
                 if (writtenByMagnetar(driverMetadata)) {
+                    String dataKey = ObjectNames.dataKey(prefix, uid, ledgerId);
                     from.delete(List.of(ObjectNames.indexKey(prefix, uid, ledgerId)));
-                    from.delete(List.of(ObjectNames.dataKey(prefix, uid, ledgerId)));
+                    // an attempt that failed or died (broker killed) may have left its multipart upload open
+                    sweeper.abortUploadsOf(from, dataKey);
+                    from.delete(List.of(dataKey));
                 } else {
                     from.delete(List.of(ObjectNames.jcloudIndexKey(uid, ledgerId)));
                     from.delete(List.of(ObjectNames.jcloudDataKey(uid, ledgerId)));
@@ -175,10 +188,10 @@ public final class MagnetarOffloader implements LedgerOffloader {
         }, io);
     }
 
-    /** The bucket the ledger was written to (recorded in its driver metadata), else the configured one. */
+    /** The store the ledger was written to (bucket, endpoint, region recorded in its driver metadata). */
     private ObjectStore storeFor(Map<String, String> meta) {
-        String bucket = meta == null ? null : meta.get(META_BUCKET);
-        return bucket == null || bucket.isBlank() || bucket.equals(config.bucket()) ? store : stores.apply(bucket);
+        StoreLocation at = StoreLocation.recorded(meta, config);
+        return at.equals(StoreLocation.of(config)) ? store : stores.apply(at);
     }
 
     private String prefixFor(Map<String, String> meta) {

@@ -1,6 +1,7 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.BlockCache;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.s3.AwsObjectStore;
 import io.magnetar.offload.s3.ObjectStore;
@@ -30,10 +31,13 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
     private static final Logger log = LoggerFactory.getLogger(MagnetarOffloaderFactory.class);
     private static final String CLUSTER_KEY = "pulsarClusterName".toLowerCase();
 
-    private final Map<String, S3Client> clients = new ConcurrentHashMap<>();
+    /** Per store configuration: the client for GETs and small requests, and the one for upload bodies. */
+    private final Map<String, S3Client[]> clients = new ConcurrentHashMap<>();
     private ExecutorService offloadThreads;
     private ExecutorService io;
     private MemoryBudget budget;
+    private BlockCache readCache;
+    private OrphanSweeper sweeper;
     private OffloadMetrics metrics;
     private Map<String, String> brokerExtra;
 
@@ -71,20 +75,30 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
             offloadThreads = Executors.newFixedThreadPool(Math.max(2, config.ioThreads() / 2),
                     threads("magnetar-offload-ledger"));
             budget = new MemoryBudget(config.uploadMemoryBytes());
-            log.info("Magnetar offloader: {} I/O threads, upload memory budget {} bytes", config.ioThreads(),
-                    config.uploadMemoryBytes());
+            readCache = new BlockCache(config.readCacheBytes());
+            sweeper = new OrphanSweeper(metrics);
+            log.info("Magnetar offloader: {} I/O threads, upload memory budget {} bytes, read cache {} bytes",
+                    config.ioThreads(), config.uploadMemoryBytes(), config.readCacheBytes());
         }
         if (config.partSizeBytes() > budget.capacityBytes()) {
             throw new IOException("offload driver " + OffloadConfig.DRIVER_NAME + ": " + OffloadConfig.EXTRA
                     + OffloadConfig.PART_SIZE + " (" + config.partSizeBytes() + ") exceeds the broker's upload memory"
                     + " budget (" + budget.capacityBytes() + ")");
         }
-        S3Client client = clients.computeIfAbsent(config.clientKey(), k -> AwsObjectStore.newClient(config));
+        clientsFor(config);
         log.info("Magnetar offloader created: {}", config);
-        Map<String, ObjectStore> stores = new ConcurrentHashMap<>();
-        return new MagnetarOffloader(policies, config,
-                bucket -> stores.computeIfAbsent(bucket, b -> AwsObjectStore.on(client, b)),
-                budget, offloadThreads, io, metrics);
+        Map<StoreLocation, ObjectStore> stores = new ConcurrentHashMap<>();
+        return new MagnetarOffloader(policies, config, at -> stores.computeIfAbsent(at, l -> {
+            // a ledger recorded elsewhere (endpoint or region changed since): the same credentials, pointed there
+            S3Client[] pair = clientsFor(config.at(l.endpoint(), l.region()));
+            return AwsObjectStore.on(pair[0], pair[1], l.bucket());
+        }),
+                budget, readCache, sweeper, offloadThreads, io, metrics);
+    }
+
+    private S3Client[] clientsFor(OffloadConfig config) {
+        return clients.computeIfAbsent(config.clientKey(),
+                k -> new S3Client[] {AwsObjectStore.newClient(config), AwsObjectStore.newUploadClient(config)});
     }
 
     private static ThreadFactory threads(String name) {
@@ -109,7 +123,10 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
             }
             io.shutdownNow();
         }
-        clients.values().forEach(S3Client::close);
+        clients.values().forEach(pair -> {
+            pair[0].close();
+            pair[1].close();
+        });
         clients.clear();
         if (metrics != null) {
             metrics.close();

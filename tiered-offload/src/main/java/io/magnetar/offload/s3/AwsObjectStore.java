@@ -4,6 +4,7 @@ import io.magnetar.offload.OffloadConfig;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,11 +12,12 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -28,40 +30,54 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
- * {@link ObjectStore} on the AWS SDK for Java v2 with the JDK's HTTP client ({@code url-connection-client}): no
- * Netty, so nothing depends on the broker's Netty version. One client per store configuration, shared by every
- * offloader using it; closed by the factory.
+ * {@link ObjectStore} on the AWS SDK for Java v2 with JDK-only HTTP clients: no Netty, so nothing depends on the
+ * broker's Netty version. Two clients per store configuration, shared by every offloader using it and closed by the
+ * factory: the SDK's {@code url-connection-client} for GETs and small requests (it reads responses with a third of
+ * the CPU of {@code java.net.http} here, but buffers request bodies whole), and {@link JdkHttpClient} for upload
+ * bodies (parts and streamed PUTs), which it sends as they come, on connections of their own: a streamed body's
+ * reads may wait for BookKeeper.
  */
-public final class AwsObjectStore implements ObjectStore, AutoCloseable {
+public final class AwsObjectStore implements ObjectStore {
     private static final String OCTET_STREAM = "application/octet-stream";
 
     private final S3Client s3;
+    private final S3Client uploads;
     private final String bucket;
-    private final boolean ownsClient;
 
-    private AwsObjectStore(S3Client s3, String bucket, boolean ownsClient) {
+    private AwsObjectStore(S3Client s3, S3Client uploads, String bucket) {
         this.s3 = s3;
+        this.uploads = uploads;
         this.bucket = bucket;
-        this.ownsClient = ownsClient;
+    }
+
+    /** The client for GETs and small requests. */
+    public static S3Client newClient(OffloadConfig config) {
+        return newClient(config, UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(Duration.ofSeconds(60)).build());
+    }
+
+    /** The client for upload bodies. */
+    public static S3Client newUploadClient(OffloadConfig config) {
+        return newClient(config, new JdkHttpClient(Duration.ofSeconds(10), Duration.ofMinutes(10)));
     }
 
     /** A client for the configuration's store, region, addressing and credentials. */
-    public static S3Client newClient(OffloadConfig config) {
+    private static S3Client newClient(OffloadConfig config, SdkHttpClient http) {
         AwsCredentialsProvider credentials = switch (config.credentialSource()) {
             case CONFIG, ENVIRONMENT -> StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey()));
             case SDK_DEFAULT_CHAIN -> DefaultCredentialsProvider.builder().build();
         };
         S3ClientBuilder builder = S3Client.builder()
-                .httpClient(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(10))
-                        .socketTimeout(Duration.ofSeconds(60))
-                        .build())
+                .httpClient(http)
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
                 // Our own CRC32C per entry protects the data; SDK-side flexible checksums (aws-chunked bodies with
@@ -82,9 +98,9 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
-    /** A store on {@code bucket} using a client someone else closes. */
-    public static AwsObjectStore on(S3Client s3, String bucket) {
-        return new AwsObjectStore(s3, bucket, false);
+    /** A store on {@code bucket} using clients (from {@link #newClient}, {@link #newUploadClient}) someone else closes. */
+    public static AwsObjectStore on(S3Client s3, S3Client uploads, String bucket) {
+        return new AwsObjectStore(s3, uploads, bucket);
     }
 
     @Override
@@ -94,8 +110,17 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public void put(String key, byte[] data, int length) throws IOException {
-        call("PUT " + key, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
+        // small bodies (indexes) through the request client; larger ones stream through the upload client
+        S3Client client = length > 1024 * 1024 ? uploads : s3;
+        call("PUT " + key, () -> client.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
                 .contentType(OCTET_STREAM).contentLength((long) length).build(), body(data, length)));
+    }
+
+    @Override
+    public void putStream(String key, BytePipe body, long length) throws IOException {
+        call("PUT " + key, () -> uploads.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
+                .contentType(OCTET_STREAM).contentLength(length).build(),
+                RequestBody.fromContentProvider(body::stream, length, OCTET_STREAM)));
     }
 
     @Override
@@ -107,7 +132,7 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public String uploadPart(String key, String uploadId, int partNumber, byte[] data, int length) throws IOException {
-        return call("upload part " + partNumber + " of " + key, () -> s3.uploadPart(UploadPartRequest.builder()
+        return call("upload part " + partNumber + " of " + key, () -> uploads.uploadPart(UploadPartRequest.builder()
                 .bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength((long) length)
                 .build(), body(data, length)).eTag());
     }
@@ -149,13 +174,22 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
         if (end <= start) {
             return new byte[0];
         }
-        ResponseBytes<GetObjectResponse> bytes = call("GET " + key + " bytes " + start + "-" + (end - 1),
-                () -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key)
-                        .range("bytes=" + start + "-" + (end - 1)).build()));
-        byte[] data = bytes.asByteArrayUnsafe();
-        if (data.length != end - start) {
+        String what = "GET " + key + " bytes " + start + "-" + (end - 1);
+        // Straight into an array of the exact size: no intermediate buffer growing by copies.
+        byte[] data = new byte[Math.toIntExact(end - start)];
+        int n;
+        try (ResponseInputStream<GetObjectResponse> in = call(what, () -> s3.getObject(GetObjectRequest.builder()
+                .bucket(bucket).key(key).range("bytes=" + start + "-" + (end - 1)).build()))) {
+            n = in.readNBytes(data, 0, data.length);
+            if (n == data.length && in.read() >= 0) {
+                n++;
+            }
+        } catch (SdkException e) {
+            throw new IOException(what + " in bucket " + bucket + " failed: " + e.getMessage(), e);
+        }
+        if (n != data.length) {
             throw new IOException("GET s3://" + bucket + "/" + key + " bytes " + start + "-" + (end - 1) + " returned "
-                    + data.length + " bytes, expected " + (end - start));
+                    + (n > data.length ? "more than " : "") + n + " bytes, expected " + data.length);
         }
         return data;
     }
@@ -166,6 +200,29 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
         // handle inconsistently, and we delete two objects per ledger. S3 answers 204 for a missing key too.
         for (String key : keys) {
             call("DELETE " + key, () -> s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).build()));
+        }
+    }
+
+    @Override
+    public List<Upload> listMultipartUploads(String prefix) throws IOException {
+        List<Upload> uploads = new ArrayList<>();
+        String keyMarker = null;
+        String idMarker = null;
+        while (true) {
+            ListMultipartUploadsRequest.Builder req = ListMultipartUploadsRequest.builder().bucket(bucket).prefix(prefix);
+            if (keyMarker != null) {
+                req.keyMarker(keyMarker).uploadIdMarker(idMarker);
+            }
+            ListMultipartUploadsResponse page = call("list multipart uploads under " + prefix,
+                    () -> s3.listMultipartUploads(req.build()));
+            for (MultipartUpload u : page.uploads()) {
+                uploads.add(new Upload(u.key(), u.uploadId(), u.initiated()));
+            }
+            if (!Boolean.TRUE.equals(page.isTruncated()) || page.nextKeyMarker() == null) {
+                return uploads;
+            }
+            keyMarker = page.nextKeyMarker();
+            idMarker = page.nextUploadIdMarker();
         }
     }
 
@@ -181,15 +238,10 @@ public final class AwsObjectStore implements ObjectStore, AutoCloseable {
     private <T> T call(String what, Call<T> call) throws IOException {
         try {
             return call.run();
-        } catch (SdkException e) {
+        } catch (SdkException | IllegalStateException e) {
+            // IllegalStateException: the SDK retried a streamed body that had been sent in part
             throw new IOException(what + " in bucket " + bucket + " failed: " + e.getMessage(), e);
         }
     }
 
-    @Override
-    public void close() {
-        if (ownsClient) {
-            s3.close();
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package io.magnetar.offload.s3;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -11,6 +12,12 @@ public interface ObjectStore {
 
     /** Writes a whole object in one request. */
     void put(String key, byte[] data, int length) throws IOException;
+
+    /**
+     * Writes a whole object of exactly {@code length} bytes taken from {@code body} as the producer writes them, so
+     * the upload overlaps producing the bytes. The body is read once; a failed request is not retried.
+     */
+    void putStream(String key, BytePipe body, long length) throws IOException;
 
     /** Starts a multipart upload; returns its upload id. */
     String createMultipartUpload(String key) throws IOException;
@@ -32,6 +39,13 @@ public interface ObjectStore {
 
     /** Deletes the objects; missing ones are not an error. */
     void delete(List<String> keys) throws IOException;
+
+    /** Multipart uploads in progress (neither completed nor aborted) whose keys start with {@code prefix}. */
+    List<Upload> listMultipartUploads(String prefix) throws IOException;
+
+    /** A multipart upload in progress. */
+    record Upload(String key, String uploadId, Instant initiated) {
+    }
 
     /** The bucket this store writes to. */
     String bucket();

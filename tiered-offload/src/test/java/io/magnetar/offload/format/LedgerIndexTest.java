@@ -2,6 +2,7 @@ package io.magnetar.offload.format;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,6 +98,31 @@ class LedgerIndexTest {
         assertEquals(5000, back.entryCount());
         assertEquals(4999 % 17, back.length(4999));
         assertEquals(4999, back.checksum(4999));
+    }
+
+    @Test
+    void compressedEntriesRecordTheirOriginalLengthsInVersion2() throws Exception {
+        LedgerIndex.Builder b = LedgerIndex.builder(9);
+        for (int i = 0; i < 1500; i++) {
+            // every third entry compressed from 300 to 100 bytes, the rest stored as they were
+            if (i % 3 == 1) {
+                b.add(i, 100, i, 300);
+            } else {
+                b.add(i, 200, i);
+            }
+        }
+        LedgerIndex index = LedgerIndex.decode(b.build().encode(), 9);
+        assertEquals(500 * 100 + 1000 * 200, index.dataLength(), "stored bytes");
+        assertEquals(500 * 300 + 1000 * 200, index.entryBytes(), "the ledger's own bytes");
+        assertTrue(index.compressed(1));
+        assertFalse(index.compressed(0));
+        assertEquals(300, index.rawLength(1));
+        assertEquals(100, index.length(1));
+        assertEquals(200, index.rawLength(2));
+        assertEquals(300, index.offset(2), "offsets count stored bytes");
+        byte[] plain = LedgerIndex.builder(9).add(0, 5, 1).build().encode();
+        assertEquals(LedgerIndex.VERSION, java.nio.ByteBuffer.wrap(plain).getInt(4), "version 1 without compression");
+        assertEquals(LedgerIndex.VERSION_COMPRESSED, java.nio.ByteBuffer.wrap(b.build().encode()).getInt(4));
     }
 
     @Test

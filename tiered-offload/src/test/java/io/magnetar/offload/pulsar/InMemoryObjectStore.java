@@ -1,10 +1,13 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.format.TransferPlan;
+import io.magnetar.offload.s3.BytePipe;
 import io.magnetar.offload.s3.ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
 final class InMemoryObjectStore implements ObjectStore {
     final Map<String, byte[]> objects = new ConcurrentHashMap<>();
     final Map<String, Map<Integer, byte[]>> uploads = new ConcurrentHashMap<>();
+    final Map<String, Upload> openUploads = new ConcurrentHashMap<>();
+    final LongAdder streamedPuts = new LongAdder();
+    final LongAdder creates = new LongAdder();
     final AtomicInteger partsInFlight = new AtomicInteger();
     final AtomicInteger maxPartsInFlight = new AtomicInteger();
     final LongAdder rangeGets = new LongAdder();
@@ -24,6 +30,7 @@ final class InMemoryObjectStore implements ObjectStore {
     final LongAdder completed = new LongAdder();
     volatile int failPart = -1;
     volatile long partDelayMillis;
+    volatile long failStreamsAfterBytes = -1;
     private final AtomicInteger uploadIds = new AtomicInteger();
 
     @Override
@@ -37,10 +44,34 @@ final class InMemoryObjectStore implements ObjectStore {
     }
 
     @Override
+    public void putStream(String key, BytePipe body, long length) throws IOException {
+        byte[] data;
+        try (InputStream in = body.stream()) {
+            if (failStreamsAfterBytes >= 0) {
+                in.readNBytes((int) Math.min(length, failStreamsAfterBytes));
+                throw new IOException("injected: connection reset after " + failStreamsAfterBytes + " body bytes");
+            }
+            data = in.readAllBytes();
+        }
+        if (data.length != length) {
+            throw new IOException("PUT of " + key + ": body of " + data.length + " bytes, declared " + length);
+        }
+        streamedPuts.increment();
+        objects.put(key, data);
+    }
+
+    @Override
     public String createMultipartUpload(String key) {
         String id = key + "#" + uploadIds.incrementAndGet();
         uploads.put(id, new ConcurrentHashMap<>());
+        openUploads.put(id, new Upload(key, id, Instant.now()));
+        creates.increment();
         return id;
+    }
+
+    @Override
+    public List<Upload> listMultipartUploads(String prefix) {
+        return openUploads.values().stream().filter(u -> u.key().startsWith(prefix)).toList();
     }
 
     @Override
@@ -70,6 +101,7 @@ final class InMemoryObjectStore implements ObjectStore {
 
     @Override
     public void completeMultipartUpload(String key, String uploadId, List<String> etags) throws IOException {
+        openUploads.remove(uploadId);
         Map<Integer, byte[]> parts = new TreeMap<>(uploads.remove(uploadId));
         if (parts.size() != etags.size()) {
             throw new IOException("completing with " + etags.size() + " parts, uploaded " + parts.size());
@@ -93,6 +125,7 @@ final class InMemoryObjectStore implements ObjectStore {
     @Override
     public void abortMultipartUpload(String key, String uploadId) {
         uploads.remove(uploadId);
+        openUploads.remove(uploadId);
         aborted.increment();
     }
 

@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.format.BlockCache;
+import io.magnetar.offload.format.EntryCodecTest;
 import io.magnetar.offload.format.JcloudFormat;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
+import io.magnetar.offload.s3.ObjectStore;
 import java.io.FileNotFoundException;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +45,8 @@ class MagnetarOffloaderTest {
     private final OffloadMetrics metrics = new OffloadMetrics("test");
     private OffloadPoliciesImpl policies;
     private MemoryBudget budget;
+    private BlockCache readCache;
+    private final List<StoreLocation> locations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
@@ -50,6 +55,11 @@ class MagnetarOffloaderTest {
     }
 
     private MagnetarOffloader offloader(long memory, int concurrency, long readChunk) {
+        // 5 MiB parts, and multipart from 5 MiB up, so the multipart rules get exercised by ledgers of a few MB
+        return offloader(memory, concurrency, readChunk, Map.of("SinglePutMaxBytes", Integer.toString(5 * MIB)));
+    }
+
+    private MagnetarOffloader offloader(long memory, int concurrency, long readChunk, Map<String, String> extra) {
         Properties p = new Properties();
         p.setProperty("managedLedgerOffloadDriver", OffloadConfig.DRIVER_NAME);
         p.setProperty("managedLedgerOffloadBucket", "test-bucket");
@@ -58,10 +68,25 @@ class MagnetarOffloaderTest {
         p.setProperty("managedLedgerOffloadExtraConfigUploadConcurrency", Integer.toString(concurrency));
         p.setProperty("managedLedgerOffloadExtraConfigUploadMemoryBytes", Long.toString(memory));
         p.setProperty("managedLedgerOffloadExtraConfigReadChunkBytes", Long.toString(readChunk));
+        p.setProperty("managedLedgerOffloadExtraConfigReadAheadBytes", Long.toString(2 * readChunk));
+        p.setProperty("managedLedgerOffloadExtraConfigReadCacheBytes", Long.toString(8 * readChunk));
+        extra.forEach((k, v) -> p.setProperty("managedLedgerOffloadExtraConfig" + k, v));
         policies = OffloadPoliciesImpl.create(p);
         OffloadConfig config = OffloadConfig.from(policies, k -> null);
         budget = new MemoryBudget(config.uploadMemoryBytes());
-        return new MagnetarOffloader(policies, config, b -> store, budget, ledgerThreads, io, metrics);
+        readCache = new BlockCache(config.readCacheBytes());
+        return new MagnetarOffloader(policies, config, at -> {
+            locations.add(at);
+            return store;
+        }, budget, readCache, new OrphanSweeper(metrics),
+                ledgerThreads, io, metrics);
+    }
+
+    /** Offloads the ledger under a fresh uid and waits; the uid. */
+    private static UUID offloaded(MagnetarOffloader offloader, FakeLedger ledger) throws Exception {
+        UUID uid = UUID.randomUUID();
+        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        return uid;
     }
 
     private MagnetarOffloader offloader() {
@@ -115,11 +140,10 @@ class MagnetarOffloaderTest {
     }
 
     @Test
-    void aReadIsExactRangedGetsOfWholeEntries() throws Exception {
-        MagnetarOffloader offloader = offloader();
+    void withoutACacheAReadIsExactRangedGetsOfWholeEntries() throws Exception {
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 256 * 1024, Map.of("ReadCacheBytes", "0"));
         FakeLedger ledger = FakeLedger.random(3, 100, 1000, 1000, 2);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         ReadHandle handle = offloader.readOffloaded(3, uid, Map.of()).get(30, TimeUnit.SECONDS);
 
         long before = store.rangeGets.sum();
@@ -133,9 +157,9 @@ class MagnetarOffloaderTest {
     void aSmallLedgerIsOneObjectWithoutMultipart() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = FakeLedger.random(5, 10, 10, 500, 3);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
-        assertEquals(0, store.completed.sum());
+        UUID uid = offloaded(offloader, ledger);
+        assertEquals(0, store.creates.sum(), "no multipart upload");
+        assertEquals(1, store.streamedPuts.sum(), "the data object is one streamed PUT");
         assertTrue(store.uploads.isEmpty());
         assertReadsBack(offloader.readOffloaded(5, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 9);
     }
@@ -144,8 +168,7 @@ class MagnetarOffloaderTest {
     void anEmptyLedgerOffloadsAndRefusesReads() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = new FakeLedger(8, List.of());
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         ReadHandle handle = offloader.readOffloaded(8, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         assertEquals(-1, handle.getLastAddConfirmed());
         assertEquals(0, handle.getLength());
@@ -157,8 +180,7 @@ class MagnetarOffloaderTest {
     void readsOutsideTheLedgerAreRefused() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = FakeLedger.random(9, 20, 10, 20, 4);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         ReadHandle handle = offloader.readOffloaded(9, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         for (long[] r : new long[][] {{0, 20}, {-1, 3}, {5, 4}}) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> handle.readAsync(r[0], r[1]).get());
@@ -170,8 +192,7 @@ class MagnetarOffloaderTest {
     void aCorruptedByteFailsTheReadOfItsEntryOnly() throws Exception {
         MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024);
         FakeLedger ledger = FakeLedger.random(11, 50, 20_000, 20_000, 5);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         store.objects.get(ObjectNames.dataKey("", uid, 11))[30 * 20_000 + 7] ^= 1;
         ReadHandle handle = offloader.readOffloaded(11, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
 
@@ -228,8 +249,7 @@ class MagnetarOffloaderTest {
         MagnetarOffloader offloader = offloader(64L * MIB, 1, 256 * 1024);
         store.partDelayMillis = 10;
         FakeLedger ledger = FakeLedger.random(23, 400, 20_000, 80_000, 9);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         assertEquals(1, store.maxPartsInFlight.get());
         assertReadsBack(offloader.readOffloaded(23, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 399);
     }
@@ -238,8 +258,7 @@ class MagnetarOffloaderTest {
     void severalReadersOfOneLedgerEachGetEverything() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = FakeLedger.random(31, 200, 5000, 30_000, 10);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(60, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         List<CompletableFuture<Void>> readers = new ArrayList<>();
         for (int r = 0; r < 4; r++) {
             readers.add(CompletableFuture.runAsync(() -> {
@@ -260,8 +279,7 @@ class MagnetarOffloaderTest {
     void deleteRemovesIndexAndData() throws Exception {
         MagnetarOffloader offloader = offloader();
         FakeLedger ledger = FakeLedger.random(41, 5, 10, 10, 11);
-        UUID uid = UUID.randomUUID();
-        offloader.offload(ledger, uid, TOPIC).get(30, TimeUnit.SECONDS);
+        UUID uid = offloaded(offloader, ledger);
         assertEquals(2, store.objects.size());
         offloader.deleteOffloaded(41, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
         assertTrue(store.objects.isEmpty());
@@ -293,6 +311,206 @@ class MagnetarOffloaderTest {
         offloader.deleteOffloaded(51, uid, jcloudMeta).get(30, TimeUnit.SECONDS);
         assertFalse(store.objects.containsKey(uid + "-ledger-51"));
         assertFalse(store.objects.containsKey(uid + "-ledger-51-index"));
+    }
+
+    @Test
+    void aLedgerUpToTheSinglePutLimitStreamsInOnePutThroughASmallPipe() throws Exception {
+        // 12 MB ledger, single PUT up to 32 MiB (the default): no multipart, and the pipe's few blocks are all the
+        // upload memory it takes, well under the ledger's size
+        MagnetarOffloader offloader = offloader(8L * MIB, 4, 256 * 1024, Map.of());
+        FakeLedger ledger = FakeLedger.random(61, 300, 20_000, 60_000, 13);
+        assertTrue(ledger.getLength() > 8L * MIB, "larger than the whole upload budget");
+        UUID uid = offloaded(offloader, ledger);
+        assertEquals(1, store.streamedPuts.sum());
+        assertEquals(0, store.creates.sum());
+        assertEquals(ledger.getLength(), store.objects.get(ObjectNames.dataKey("", uid, 61)).length);
+        assertEquals(budget.capacityBytes(), budget.availableBytes(), "the pipe's memory returned to the budget");
+        assertReadsBack(offloader.readOffloaded(61, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 299);
+    }
+
+    @Test
+    void sequentialReadsFetchEachBlockOnceAndReadAheadServesTheNextBatch() throws Exception {
+        // 64 KiB blocks, read-ahead 128 KiB, 10 batches of 20 entries of 3 KB (600 KB)
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024);
+        FakeLedger ledger = FakeLedger.random(71, 200, 3000, 3000, 14);
+        UUID uid = offloaded(offloader, ledger);
+        ReadHandle handle = offloader.readOffloaded(71, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        long getsBefore = store.rangeGets.sum();
+        for (long first = 0; first < 200; first += 20) {
+            assertReadsBack(handle, ledger, first, first + 19);
+        }
+        long blocks = (ledger.getLength() + 64 * 1024 - 1) / (64 * 1024);
+        // read-ahead may still be fetching the last blocks; never more than one GET per block
+        assertTrue(store.rangeGets.sum() - getsBefore <= blocks, (store.rangeGets.sum() - getsBefore) + " GETs for "
+                + blocks + " blocks");
+        assertTrue(metrics.cacheHits.sum() > 0, "later batches found their blocks fetched ahead");
+        assertEquals(metrics.getRequests.sum() - 1, store.rangeGets.sum() - getsBefore, "GETs counted (+1: index)");
+        assertTrue(metrics.getBytes.sum() >= metrics.readBytes.sum() - 0, "get bytes include what was read");
+        String text = metrics.text();
+        assertTrue(text.contains("magnetar_offload_read_cache_hits_total"), text);
+        assertTrue(text.contains("magnetar_offload_get_bytes_total"), text);
+        assertTrue(readCache.cachedBytes() > 0);
+        handle.closeAsync().get();
+        assertEquals(0, readCache.cachedBytes(), "a closed handle's blocks leave the cache");
+    }
+
+    @Test
+    void readersOfOneHandleShareItsBlocks() throws Exception {
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 64 * 1024,
+                Map.of("SinglePutMaxBytes", Integer.toString(5 * MIB), "ReadCacheBytes", Integer.toString(2 * MIB)));
+        FakeLedger ledger = FakeLedger.random(81, 200, 3000, 6000, 15);
+        UUID uid = offloaded(offloader, ledger);
+        // Pulsar opens one handle per offloaded ledger of a topic and every cursor reads through it
+        ReadHandle handle = offloader.readOffloaded(81, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        long getsBefore = store.rangeGets.sum();
+        List<CompletableFuture<Void>> readers = new ArrayList<>();
+        for (int r = 0; r < 4; r++) {
+            readers.add(CompletableFuture.runAsync(() -> {
+                try {
+                    for (long first = 0; first < 200; first += 10) {
+                        assertReadsBack(handle, ledger, first, first + 9);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        CompletableFuture.allOf(readers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        long blocks = (ledger.getLength() + 64 * 1024 - 1) / (64 * 1024);
+        assertTrue(store.rangeGets.sum() - getsBefore <= blocks, "4 readers, the ledger fits the cache: each block"
+                + " fetched once, " + (store.rangeGets.sum() - getsBefore) + " GETs for " + blocks + " blocks");
+    }
+
+    @Test
+    void deletingAnAttemptAbortsTheMultipartUploadItLeftOpen() throws Exception {
+        MagnetarOffloader offloader = offloader();
+        UUID uid = UUID.randomUUID();
+        // what a broker killed mid-offload leaves: an open upload with parts, no index
+        String dataKey = ObjectNames.dataKey("", uid, 91);
+        String id = store.createMultipartUpload(dataKey);
+        store.uploadPart(dataKey, id, 1, new byte[5 * MIB], 5 * MIB);
+        String otherLedger = store.createMultipartUpload(ObjectNames.dataKey("", uid, 910));
+
+        offloader.deleteOffloaded(91, uid, offloader.getOffloadDriverMetadata()).get(30, TimeUnit.SECONDS);
+        assertEquals(List.of(otherLedger), store.openUploads.keySet().stream().toList(),
+                "the attempt's upload aborted, another ledger's left alone");
+        assertEquals(1, metrics.orphanUploadsAborted.sum());
+    }
+
+    @Test
+    void anOffloaderSweepsMagnetarUploadsOlderThanTheThreshold() throws Exception {
+        UUID uid = UUID.randomUUID();
+        String old = ObjectNames.dataKey("", uid, 92);
+        String young = ObjectNames.dataKey("", uid, 93);
+        store.openUploads.put("old", new ObjectStore.Upload(old, "old", java.time.Instant.now().minusSeconds(7200)));
+        store.openUploads.put("young", new ObjectStore.Upload(young, "young", java.time.Instant.now()));
+        store.openUploads.put("jcloud", new ObjectStore.Upload(uid + "-ledger-94", "jcloud",
+                java.time.Instant.now().minusSeconds(7200)));
+        offloader(64L * MIB, 4, 256 * 1024, Map.of("OrphanUploadAgeSeconds", "3600"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (store.openUploads.containsKey("old") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertFalse(store.openUploads.containsKey("old"), "the stale upload was aborted");
+        assertTrue(store.openUploads.containsKey("young"), "a recent upload may be a live offload");
+        assertTrue(store.openUploads.containsKey("jcloud"), "not ours");
+    }
+
+    /** Half text-like entries (compressible), half random ones (not). */
+    private static FakeLedger mixedLedger(long id, int count, int size) {
+        FakeLedger random = FakeLedger.random(id, count, size, size, id);
+        List<byte[]> entries = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            entries.add(i % 2 == 0 ? EntryCodecTest.text(size, i) : random.entries.get(i));
+        }
+        return new FakeLedger(id, entries);
+    }
+
+    @Test
+    void withZstdCompressibleEntriesAreStoredSmallerAndReadBackExact() throws Exception {
+        for (int size : new int[] {20_000, 60_000}) {
+            // 100 x 20 KB fits one 5 MiB part: one PUT; 300 x 60 KB does not: multipart
+            MagnetarOffloader offloader = offloader(64L * MIB, 4, 256 * 1024, Map.of("Compression", "zstd"));
+            long id = size;
+            FakeLedger ledger = mixedLedger(id, size == 20_000 ? 100 : 300, size);
+            long completedBefore = store.completed.sum();
+            UUID uid = offloaded(offloader, ledger);
+            byte[] stored = store.objects.get(ObjectNames.dataKey("", uid, id));
+            assertTrue(stored.length < ledger.getLength() * 3 / 4, "the text half shrank: " + stored.length + " of "
+                    + ledger.getLength());
+            assertTrue(stored.length > ledger.getLength() / 2, "the random half did not grow or vanish");
+            assertEquals(size == 20_000 ? 0 : 1, store.completed.sum() - completedBefore);
+            assertEquals(0, store.streamedPuts.sum(), "a compressed object's length is unknown up front: no stream");
+            ReadHandle handle = offloader.readOffloaded(id, uid, offloader.getOffloadDriverMetadata()).get(30,
+                    TimeUnit.SECONDS);
+            assertEquals(ledger.getLength(), handle.getLength(), "the ledger's length, not the stored one");
+            int n = ledger.entries.size();
+            assertReadsBack(handle, ledger, 0, n - 1);
+            assertReadsBack(handle, ledger, 3, 3);
+            assertEquals(budget.capacityBytes(), budget.availableBytes());
+        }
+        assertTrue(metrics.storedBytes.sum() < metrics.offloadedBytes.sum());
+    }
+
+    @Test
+    void aLedgerIsReadWhereItWasWrittenAfterTheEndpointChanged() throws Exception {
+        MagnetarOffloader before = offloader();
+        FakeLedger ledger = FakeLedger.random(95, 20, 100, 200, 16);
+        UUID uid = offloaded(before, ledger);
+        Map<String, String> recorded = before.getOffloadDriverMetadata();
+        assertEquals("http://127.0.0.1:1", recorded.get("endpoint"));
+
+        // the namespace moves to another endpoint and region: the old ledger is still read from the old store
+        OffloadConfig moved = OffloadConfig.from(OffloadPoliciesImpl.create(withEndpoint("http://10.0.0.9:9000",
+                "eu-west-1")), k -> null);
+        MagnetarOffloader now = new MagnetarOffloader(policies, moved, at -> {
+            locations.add(at);
+            return store;
+        }, budget, readCache, new OrphanSweeper(metrics), ledgerThreads, io, metrics);
+        locations.clear();
+        assertReadsBack(now.readOffloaded(95, uid, recorded).get(30, TimeUnit.SECONDS), ledger, 0, 19);
+        assertEquals(List.of(new StoreLocation("test-bucket", java.util.Optional.of(java.net.URI.create(
+                "http://127.0.0.1:1")), "us-east-1")), locations, "the recorded location, not the current one");
+    }
+
+    private static Properties withEndpoint(String endpoint, String region) {
+        Properties p = new Properties();
+        p.setProperty("managedLedgerOffloadDriver", OffloadConfig.DRIVER_NAME);
+        p.setProperty("managedLedgerOffloadBucket", "test-bucket");
+        p.setProperty("managedLedgerOffloadServiceEndpoint", endpoint);
+        p.setProperty("managedLedgerOffloadRegion", region);
+        return p;
+    }
+
+    @Test
+    void recordedLocationsFallBackToTheConfigurationForWhatTheyLack() {
+        OffloadConfig config = OffloadConfig.from(OffloadPoliciesImpl.create(withEndpoint("http://h:1", "eu-west-1")),
+                k -> null);
+        assertEquals(StoreLocation.of(config), StoreLocation.recorded(Map.of(), config));
+        assertEquals(StoreLocation.of(config), StoreLocation.recorded(null, config));
+        // written to AWS itself (recorded without an endpoint)
+        assertEquals(new StoreLocation("b-2", java.util.Optional.empty(), "us-west-2"),
+                StoreLocation.recorded(Map.of("bucket", "b-2", "endpoint", "", "region", "us-west-2"), config));
+        // jcloud's key for the endpoint
+        assertEquals(new StoreLocation("b-3", java.util.Optional.of(java.net.URI.create("http://old:9000")),
+                "eu-west-1"), StoreLocation.recorded(Map.of("bucket", "b-3", "serviceEndpoint", "http://old:9000"),
+                config));
+        assertThrows(IllegalArgumentException.class,
+                () -> StoreLocation.recorded(Map.of("endpoint", "http://bad host"), config));
+    }
+
+    @Test
+    void aStreamedPutThatFailsPartWayIsUploadedAgainFromBuffers() throws Exception {
+        MagnetarOffloader offloader = offloader(64L * MIB, 4, 256 * 1024, Map.of());
+        store.failStreamsAfterBytes = 100_000; // every streamed PUT dies after 100 KB of its body
+        FakeLedger ledger = FakeLedger.random(97, 200, 20_000, 40_000, 17);
+        UUID uid = offloaded(offloader, ledger);
+        assertEquals(0, store.streamedPuts.sum(), "no streamed PUT succeeded");
+        assertEquals(1, metrics.retriedUploads.sum());
+        assertEquals(ledger.getLength(), store.objects.get(ObjectNames.dataKey("", uid, 97)).length,
+                "uploaded again from buffers");
+        assertEquals(budget.capacityBytes(), budget.availableBytes());
+        assertReadsBack(offloader.readOffloaded(97, uid, offloader.getOffloadDriverMetadata()).get(), ledger, 0, 199);
     }
 
     @Test
