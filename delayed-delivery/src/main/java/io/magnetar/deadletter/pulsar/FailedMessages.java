@@ -35,13 +35,19 @@ import org.slf4j.LoggerFactory;
 public final class FailedMessages {
     private static final Logger log = LoggerFactory.getLogger(FailedMessages.class);
 
-    /** Where the records go: the topic's schedule log. */
+    /** Where the records go: the topic's schedule log, and the steps it knows were taken. */
     public interface ScheduleLog {
         CompletableFuture<Position> hold(ByteBuf record, long dueAtMillis);
+
+        /** Completes once the log is recovered (its recent steps known). */
+        CompletableFuture<Void> ready();
+
+        FailureSteps steps();
     }
 
     /** Counters shared by the topics of a broker. */
-    public record Counters(LongAdder redeliveries, LongAdder deadLetters, LongAdder fallbacks) { }
+    public record Counters(LongAdder redeliveries, LongAdder deadLetters, LongAdder fallbacks,
+                           LongAdder repeatedSteps) { }
 
     private final String topic;
     private final int partition;
@@ -60,6 +66,20 @@ public final class FailedMessages {
     /** Completes with the positions it did not take over; the caller redelivers those as Pulsar does. */
     public CompletableFuture<List<Position>> fail(PersistentSubscription subscription, List<Position> positions,
                                                   RetryPolicy policy, boolean backoff, boolean deadLetter) {
+        return scheduleLog.ready().thenCompose(ignored -> failWhenReady(subscription, positions, policy, backoff,
+                deadLetter));
+    }
+
+    /** The identity of a failure step: subscription, original message, re-drives, and the reconsume it became. */
+    public static String step(boolean deadLetter, String subscription, String origin, String redrives,
+                              String reconsumeTimes) {
+        return subscription + '\u0000' + origin + '\u0000' + (redrives == null ? "0" : redrives) + '\u0000'
+                + (deadLetter ? "dlq" : reconsumeTimes);
+    }
+
+    private CompletableFuture<List<Position>> failWhenReady(PersistentSubscription subscription,
+                                                            List<Position> positions, RetryPolicy policy,
+                                                            boolean backoff, boolean deadLetter) {
         List<CompletableFuture<Position>> outcomes = new ArrayList<>(positions.size());
         long now = System.currentTimeMillis();
         for (Position position : positions) {
@@ -150,6 +170,17 @@ public final class FailedMessages {
     private CompletableFuture<Position> store(MessageCopies.Single message, String sub, RetryPolicy policy,
                                               boolean backoff, boolean deadLetter, long now) {
         RetryDecision decision = policy.onFailure(message.reconsumeTimes(), backoff, deadLetter, now);
+        String redrives = MessageCopies.property(message.metadata(), RetryProperties.REDRIVES);
+        String step = decision instanceof RetryDecision.Redeliver redeliver
+                ? step(false, sub, message.originMessageId(), redrives, Integer.toString(redeliver.reconsumeTimes()))
+                : step(true, sub, message.originMessageId(), redrives, null);
+        if (!scheduleLog.steps().claim(step)) {
+            // taken over before: its acknowledgement was lost (kill -9); acknowledging it again is all there is to do
+            counters.repeatedSteps().increment();
+            log.info("[{}][{}] Message {} failed again after a lost acknowledgement; not taken over twice", topic,
+                    sub, message.originMessageId());
+            return CompletableFuture.completedFuture(null);
+        }
         ByteBuf record;
         long dueAt;
         if (decision instanceof RetryDecision.Redeliver redeliver) {
@@ -172,7 +203,11 @@ public final class FailedMessages {
                     message.originMessageId(), dead.reconsumeTimes(), deadLetterTopic);
         }
         try {
-            return scheduleLog.hold(record, dueAt);
+            return scheduleLog.hold(record, dueAt).whenComplete((position, error) -> {
+                if (error != null) {
+                    scheduleLog.steps().release(step);
+                }
+            });
         } finally {
             record.release();
         }

@@ -98,7 +98,9 @@ final class ScheduleRuntime implements AutoCloseable {
                 retryMetrics.counter("redeliveries", "failed messages held for redelivery after their back-off"),
                 retryMetrics.counter("dead_letters", "failed messages moved to their dead-letter topic"),
                 retryMetrics.counter("fallbacks", "failed messages left to Pulsar's own redelivery (unreadable, "
-                        + "encrypted, or their copy could not be stored)"));
+                        + "encrypted, or their copy could not be stored)"),
+                retryMetrics.counter("repeated_failures", "failures of entries already taken over, whose "
+                        + "acknowledgement a crash lost: acknowledged again, not taken over twice"));
         retryPolicyInvalid = retryMetrics.counter("policy_invalid",
                 "failures left to Pulsar because the subscription's or namespace's retry keys are invalid");
         deadLettersPublished = retryMetrics.counter("dead_letters_published",

@@ -3,6 +3,7 @@ package io.magnetar.schedule.pulsar;
 import io.magnetar.deadletter.RetryPolicy;
 import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
 import io.magnetar.deadletter.pulsar.FailedMessages;
+import io.magnetar.deadletter.pulsar.FailureSteps;
 import io.magnetar.deadletter.pulsar.RetryingSubscription;
 import io.magnetar.flags.Feature;
 import io.magnetar.flags.FeatureSet;
@@ -388,8 +389,22 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
         if (current == null) {
             synchronized (this) {
                 if (failedMessages == null) {
-                    failedMessages = new FailedMessages(topic, ledger,
-                            (record, dueAt) -> scheduler(false).hold(record, dueAt), runtime.retryCounters);
+                    failedMessages = new FailedMessages(topic, ledger, new FailedMessages.ScheduleLog() {
+                        @Override
+                        public CompletableFuture<Position> hold(ByteBuf record, long dueAtMillis) {
+                            return scheduler(false).hold(record, dueAtMillis);
+                        }
+
+                        @Override
+                        public CompletableFuture<Void> ready() {
+                            return scheduler(false).ready();
+                        }
+
+                        @Override
+                        public FailureSteps steps() {
+                            return scheduler(false).steps();
+                        }
+                    }, runtime.retryCounters);
                 }
                 current = failedMessages;
             }

@@ -2,6 +2,8 @@ package io.magnetar.schedule.pulsar;
 
 import io.magnetar.deadletter.RetryProperties;
 import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
+import io.magnetar.deadletter.pulsar.FailedMessages;
+import io.magnetar.deadletter.pulsar.FailureSteps;
 import io.magnetar.delayed.DelayIndex;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
@@ -57,6 +60,8 @@ final class TopicScheduler implements DelayIndex.Listener {
     private static final int TAIL_CHECKED = 1_000;
     /** Longer than RocketMQ's whole retry schedule (4 h 46 m), so a second chain of redeliveries is caught too. */
     private static final long DEAD_LETTER_LOOKBACK_MILLIS = 6 * 3_600_000L;
+    /** How many of the log's last records are read for failure steps after a recovery (a minute of failures). */
+    private static final int STEPS_CHECKED = 50_000;
 
     private final ScheduledMessagesTopic topic;
     private final ScheduleRuntime runtime;
@@ -72,6 +77,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private volatile Set<String> recentlyAppended;
     private final Set<Position> pendingAcks = new LinkedHashSet<>();
     private final HalfMessages halves;
+    private final FailureSteps steps = new FailureSteps();
     private CompletableFuture<Void> deleted;
     /** Set when the log was recovered: dead letters may have been published before the broker stopped. */
     private volatile Position recoveredUpTo;
@@ -147,7 +153,12 @@ final class TopicScheduler implements DelayIndex.Listener {
             return;
         }
         recoveredUpTo = scheduleLog.getLastConfirmedEntry();
-        recentAppends().whenComplete((origins, error) -> {
+        CompletableFuture<Void> stepsRead = recentSteps().exceptionally(e -> {
+            log.warn("[{}] Could not read the schedule log's tail; a failed message whose acknowledgement the crash "
+                    + "lost may be redelivered twice", topicName, e);
+            return null;
+        });
+        recentAppends().thenCombine(stepsRead, (origins, ignored) -> origins).whenComplete((origins, error) -> {
             if (error != null) {
                 log.warn("[{}] Could not read the topic's tail; a message appended just before a crash may be "
                         + "appended again", topicName, error);
@@ -170,12 +181,52 @@ final class TopicScheduler implements DelayIndex.Listener {
      * acknowledgements are persisted at once) leaves it in the topic and still pending in the log.
      */
     private CompletableFuture<Set<String>> recentAppends() {
-        CompletableFuture<Set<String>> result = new CompletableFuture<>();
-        ManagedLedger topicLedger = topic.getManagedLedger();
-        Position last = topicLedger.getLastConfirmedEntry();
+        Set<String> origins = ConcurrentHashMap.newKeySet();
+        return readTail(topic.getManagedLedger(), TAIL_CHECKED, data -> {
+            MessageMetadata metadata = Commands.peekMessageMetadata(data, topicName.toString(), -1);
+            if (metadata != null) {
+                for (KeyValue kv : metadata.getPropertiesList()) {
+                    if (kv.getKey().equals(ORIGIN_MESSAGE_ID) || kv.getKey().equals(RetryProperties.RECORD_ID)) {
+                        origins.add(kv.getValue());
+                    }
+                }
+            }
+        }).thenApply(ignored -> origins);
+    }
+
+    /**
+     * The failure steps among the log's last records, read after a recovery: a kill -9 can lose the subscription's
+     * acknowledgements of the last seconds (Pulsar persists them at most once a second, some only every minute), so
+     * an entry already taken over comes back and fails again; its step is known and it is not taken over twice.
+     */
+    private CompletableFuture<Void> recentSteps() {
+        if (!runtime.retryEnabled(topicName.getTenant()) && !runtime.deadLetterEnabled(topicName.getTenant())) {
+            return CompletableFuture.completedFuture(null); // no failure steps to know of
+        }
+        return readTail(scheduleLog, STEPS_CHECKED, data -> {
+            if (!ScheduleRecord.isRecord(data)) {
+                return;
+            }
+            ScheduleRecord.Kind kind = ScheduleRecord.kind(data);
+            if (kind == ScheduleRecord.Kind.REDELIVERY || kind == ScheduleRecord.Kind.DEAD_LETTER) {
+                MessageMetadata metadata = Commands.parseMessageMetadata(ScheduleRecord.message(data).duplicate());
+                String step = FailedMessages.step(kind == ScheduleRecord.Kind.DEAD_LETTER,
+                        property(metadata, RetryProperties.REAL_SUBSCRIPTION),
+                        property(metadata, RetryProperties.ORIGIN_MESSAGE_ID),
+                        property(metadata, RetryProperties.REDRIVES),
+                        property(metadata, RetryProperties.RECONSUME_TIMES));
+                steps.claim(step);
+            }
+        });
+    }
+
+    /** Feeds the data of {@code ledger}'s last {@code count} entries to {@code visitor}, then completes. */
+    private CompletableFuture<Void> readTail(ManagedLedger ledger, int count,
+                                             java.util.function.Consumer<ByteBuf> visitor) {
+        Position last = ledger.getLastConfirmedEntry();
         Position start = last;
-        for (int i = 0; i < TAIL_CHECKED; i++) {
-            Position previous = topicLedger.getPreviousPosition(start);
+        for (int i = 0; i < count; i++) {
+            Position previous = ledger.getPreviousPosition(start);
             if (previous == null || previous.equals(start)) {
                 break;
             }
@@ -183,19 +234,19 @@ final class TopicScheduler implements DelayIndex.Listener {
         }
         ManagedCursor reader;
         try {
-            reader = topicLedger.newNonDurableCursor(start);
+            reader = ledger.newNonDurableCursor(start);
         } catch (ManagedLedgerException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Set<String> origins = ConcurrentHashMap.newKeySet();
-        readTail(topicLedger, reader, last, origins, result);
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        readTail(ledger, reader, last, visitor, result);
         return result;
     }
 
-    private void readTail(ManagedLedger topicLedger, ManagedCursor reader, Position last, Set<String> origins,
-                          CompletableFuture<Set<String>> result) {
+    private void readTail(ManagedLedger ledger, ManagedCursor reader, Position last,
+                          java.util.function.Consumer<ByteBuf> visitor, CompletableFuture<Void> result) {
         if (!reader.hasMoreEntries() || reader.getReadPosition().compareTo(last) > 0) {
-            topicLedger.asyncDeleteCursor(reader.getName(), new AsyncCallbacks.DeleteCursorCallback() {
+            ledger.asyncDeleteCursor(reader.getName(), new AsyncCallbacks.DeleteCursorCallback() {
                 @Override
                 public void deleteCursorComplete(Object ctx) {
                 }
@@ -204,7 +255,7 @@ final class TopicScheduler implements DelayIndex.Listener {
                 public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
                 }
             }, null);
-            result.complete(origins);
+            result.complete(null);
             return;
         }
         reader.asyncReadEntries(BATCH, new AsyncCallbacks.ReadEntriesCallback() {
@@ -212,21 +263,15 @@ final class TopicScheduler implements DelayIndex.Listener {
             public void readEntriesComplete(List<Entry> entries, Object ctx) {
                 for (Entry entry : entries) {
                     try {
-                        MessageMetadata metadata = Commands.peekMessageMetadata(entry.getDataBuffer(),
-                                topicName.toString(), -1);
-                        if (metadata != null) {
-                            for (KeyValue kv : metadata.getPropertiesList()) {
-                                if (kv.getKey().equals(ORIGIN_MESSAGE_ID)
-                                        || kv.getKey().equals(RetryProperties.RECORD_ID)) {
-                                    origins.add(kv.getValue());
-                                }
-                            }
-                        }
+                        visitor.accept(entry.getDataBuffer());
+                    } catch (RuntimeException e) {
+                        log.warn("[{}] Skipping an unreadable entry {} of {}: {}", topicName, entry.getPosition(),
+                                ledger.getName(), e.toString());
                     } finally {
                         entry.release();
                     }
                 }
-                readTail(topicLedger, reader, last, origins, result);
+                readTail(ledger, reader, last, visitor, result);
             }
 
             @Override
@@ -306,6 +351,10 @@ final class TopicScheduler implements DelayIndex.Listener {
             }, null);
         });
         return stored;
+    }
+
+    FailureSteps steps() {
+        return steps;
     }
 
     HalfMessages halves() {
@@ -586,15 +635,20 @@ final class TopicScheduler implements DelayIndex.Listener {
                         }));
         ByteBuf retained = message.retain();
         known.thenCompose(identities -> {
-            if (identities.contains(identity)) {
+            // reserved before the publish, so two records of one message racing here publish it once
+            if (!identities.add(identity)) {
                 log.info("[{}] Dead letter {} is already in {}; not publishing it again", topicName, recordId,
                         deadLetterTopic);
                 return CompletableFuture.completedFuture(null);
             }
-            return runtime.deadLetters().publish(deadLetterTopic, retained, recordId).thenAccept(id -> {
-                identities.add(identity);
+            return runtime.deadLetters().publish(deadLetterTopic, retained, recordId).handle((id, error) -> {
+                if (error != null) {
+                    identities.remove(identity);
+                    throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+                }
                 runtime.deadLettersPublished.increment();
                 log.info("[{}] Dead letter {} published to {} as {}", topicName, recordId, deadLetterTopic, id);
+                return null;
             });
         }).whenComplete((ignored, error) -> {
             retained.release();
