@@ -24,7 +24,10 @@ public final class BenchMain {
                         io.magnetar.bench.offload.OffloadBenchmark::run),
                 Benchmark.of("transactions", "transactional messages on a real broker: Magnetar's half message + "
                         + "commit vs plain sends vs Pulsar native transactions, commit-to-visible latency",
-                        io.magnetar.bench.transactions.TransactionsBenchmark::run)
+                        io.magnetar.bench.transactions.TransactionsBenchmark::run),
+                Benchmark.of("filter", "tag filter, real broker: filtered vs unfiltered consume rate (unbatched, batched, "
+                        + "TaggedMessages header path), broker CPU per 1M filtered, DLQ across kill -9",
+                        io.magnetar.bench.filter.FilterBenchmark::run)
                 // one Benchmark.of(...) line per benchmark
         )) {
             BENCHMARKS.put(b.name(), b);

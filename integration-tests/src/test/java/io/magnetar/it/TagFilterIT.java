@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.magnetar.client.TaggedMessages;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.time.Duration;
@@ -208,6 +209,95 @@ class TagFilterIT {
         assertEquals(0, filterMetric("magnetar_filter_messages_total", "unmatched_delivered"));
     }
 
+    /**
+     * The fast path: producers built with {@link TaggedMessages} send batches of one tag (LZ4 and ZSTD, with and
+     * without message keys, untagged messages too), which the broker decides from the batch header; a producer that
+     * tags its messages the same way but keeps Pulsar's default batcher mixes tags in a batch, and the broker must
+     * not take that batch's header at its word.
+     */
+    @Test
+    @Order(2)
+    void batchesOfOneTagAreFilteredFromTheirHeaderExactly() throws Exception {
+        String topic = "persistent://public/default/tag-filter-fast";
+        double headerAcceptedBefore = filterMetric("magnetar_filter_entries_total", "header_accepted");
+        double headerRejectedBefore = filterMetric("magnetar_filter_entries_total", "header_rejected");
+        double splitBefore = filterMetric("magnetar_filter_entries_total", "batch_split");
+        String[] tagsAndNone = {"TagA", "TagB", "TagC", null};
+        try (Consumer<String> tags = subscribe(topic, "tags", SubscriptionType.Shared,
+                     Map.of("TAGS", TAG_EXPRESSION));
+             Consumer<String> sqlTags = subscribe(topic, "sql-tags", SubscriptionType.Exclusive,
+                     Map.of("SQL92", "TAGS IN ('TagB', 'TagC') OR TAGS IS NULL"));
+             Consumer<String> sqlMore = subscribe(topic, "sql-more", SubscriptionType.Shared,
+                     Map.of("SQL92", "TAGS = 'TagA' AND a > 4"));
+             Consumer<String> all = subscribe(topic, "all", SubscriptionType.Shared, Map.of())) {
+            List<Sent> sent = new ArrayList<>();
+            try (Producer<String> lz4 = TaggedMessages.producer(client.newProducer(Schema.STRING).topic(topic)
+                         .batchingMaxMessages(40).batchingMaxPublishDelay(10, TimeUnit.SECONDS)
+                         .compressionType(CompressionType.LZ4)).create();
+                 Producer<String> zstdKeyed = TaggedMessages.producer(client.newProducer(Schema.STRING).topic(topic)
+                         .batchingMaxMessages(40).batchingMaxPublishDelay(10, TimeUnit.SECONDS)
+                         .compressionType(CompressionType.ZSTD)).create();
+                 Producer<String> defaultBatcher = client.newProducer(Schema.STRING).topic(topic)
+                         .enableBatching(true).batchingMaxMessages(8)
+                         .batchingMaxPublishDelay(10, TimeUnit.SECONDS).compressionType(CompressionType.LZ4)
+                         .create()) {
+                for (int i = 0; i < 80; i++) {
+                    sent.add(sendTagged(lz4, "f-" + i, tagsAndNone[i % 4], i % 10, null));
+                }
+                lz4.flush();
+                for (int i = 0; i < 80; i++) {
+                    sent.add(sendTagged(zstdKeyed, "k-" + i, tagsAndNone[(i / 3) % 4], (i * 3) % 10, "key-" + i % 2));
+                }
+                zstdKeyed.flush();
+                for (int i = 0; i < 24; i++) {
+                    sent.add(sendTagged(defaultBatcher, "d-" + i, TAGS[i % 3], i % 10, null));
+                }
+                defaultBatcher.flush();
+            }
+
+            List<Message<String>> everything = receiveAll(all, sent.size());
+            assertEquals(expected(sent, s -> true), values(everything), "the unfiltered subscription is untouched");
+            Map<String, Set<String>> taggedBatches = new java.util.HashMap<>();
+            Map<String, Set<String>> defaultBatches = new java.util.HashMap<>();
+            for (Message<String> m : everything) {
+                MessageIdAdv id = (MessageIdAdv) m.getMessageId();
+                assertTrue(id.getBatchSize() >= 3, m.getValue() + " travelled in a batch: " + id);
+                (m.getValue().startsWith("d-") ? defaultBatches : taggedBatches)
+                        .computeIfAbsent(id.getLedgerId() + ":" + id.getEntryId(), k -> new TreeSet<>())
+                        .add(String.valueOf(m.getProperty("TAGS")));
+            }
+            assertTrue(taggedBatches.values().stream().allMatch(t -> t.size() == 1),
+                    "a TaggedMessages batch holds one tag: " + taggedBatches);
+            assertTrue(defaultBatches.values().stream().allMatch(t -> t.size() == 3),
+                    "the default batcher mixed tags in every batch: " + defaultBatches);
+
+            Set<String> wantTags = expected(sent, s -> "TagA".equals(s.tag) || "TagB".equals(s.tag));
+            Set<String> wantSqlTags = expected(sent, s -> s.tag == null || s.tag.equals("TagB")
+                    || s.tag.equals("TagC"));
+            Set<String> wantSqlMore = expected(sent, s -> "TagA".equals(s.tag) && s.a > 4);
+            assertEquals(wantTags, values(receiveAll(tags, wantTags.size())));
+            assertEquals(wantSqlTags, values(receiveAll(sqlTags, wantSqlTags.size())));
+            assertEquals(wantSqlMore, values(receiveAll(sqlMore, wantSqlMore.size())));
+            for (String sub : List.of("tags", "sql-tags", "sql-more", "all")) {
+                Await.until(sub + " backlog drained", Duration.ofSeconds(20),
+                        () -> sub + ": " + backlogOrError(topic, sub), () -> backlogOrError(topic, sub) == 0);
+            }
+        }
+        assertTrue(filterMetric("magnetar_filter_entries_total", "header_accepted") - headerAcceptedBefore >= 8,
+                "one-tag batches were accepted from their header");
+        assertTrue(filterMetric("magnetar_filter_entries_total", "header_rejected") - headerRejectedBefore >= 8,
+                "and rejected from their header");
+        assertTrue(filterMetric("magnetar_filter_entries_total", "batch_split") - splitBefore >= 3,
+                "mixed default batches and TAGS-and-a filters went message by message");
+        assertEquals(0, filterMetric("magnetar_filter_messages_total", "unmatched_delivered"));
+    }
+
+    private static Sent sendTagged(Producer<String> producer, String value, String tag, int a, String key) {
+        TaggedMessages.tag(producer.newMessage().value(value).property("a", Integer.toString(a)).property("b", "x"),
+                tag, key).sendAsync();
+        return new Sent(value, tag, a, "x");
+    }
+
     private static long backlogOrError(String topic, String sub) {
         try {
             return backlog(topic, sub);
@@ -217,7 +307,7 @@ class TagFilterIT {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void invalidExpressionIsRefusedAtSubscribe() throws Exception {
         String topic = "persistent://public/default/tag-filter-refused";
         admin.topics().createNonPartitionedTopic(topic);
@@ -235,7 +325,7 @@ class TagFilterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void tenantWithTagFilterOffReceivesEverything() throws Exception {
         String topic = "persistent://plain/default/tag-filter";
         try (Consumer<String> tags = subscribe(topic, "tags", SubscriptionType.Shared,
@@ -262,7 +352,7 @@ class TagFilterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void updatedSubscriptionPropertiesTakeEffect() throws Exception {
         String topic = "persistent://public/default/tag-filter-update";
         try (Consumer<String> consumer = subscribe(topic, "s", SubscriptionType.Shared, Map.of("TAGS", "TagA"))) {
@@ -276,7 +366,7 @@ class TagFilterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void switchingTheFlagOffDeliversEverythingWithoutReconnecting() throws Exception {
         String topic = "persistent://public/default/tag-filter-switch";
         try (Consumer<String> consumer = subscribe(topic, "s", SubscriptionType.Shared, Map.of("TAGS", "TagA"))) {

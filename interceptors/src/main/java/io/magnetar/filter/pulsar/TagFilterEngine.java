@@ -1,6 +1,7 @@
 package io.magnetar.filter.pulsar;
 
 import io.magnetar.filter.BatchDecision;
+import io.magnetar.filter.BatchTagHint;
 import io.magnetar.filter.MessageFilter;
 import io.magnetar.metrics.MagnetarMetrics;
 import io.netty.buffer.ByteBuf;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The entry filter's work for one entry, without Pulsar's dispatcher types so that it runs in unit tests:
- * tenant flag, the subscription's compiled filter, properties of the message or of each message of a batch,
+ * tenant flag, the subscription's compiled filter, then the properties of the message, or the tag a tag-aware
+ * producer named in a batch's header ({@link BatchTagHint}), or else the properties of each message of the batch;
  * then a {@link BatchDecision}.
  */
 final class TagFilterEngine {
@@ -36,6 +38,8 @@ final class TagFilterEngine {
     private final LongAdder split;
     private final LongAdder deliveredWhole;
     private final LongAdder unreadable;
+    private final LongAdder headerAccepted;
+    private final LongAdder headerRejected;
     private final LongAdder messagesMatched;
     private final LongAdder messagesFiltered;
     private final LongAdder messagesUnmatchedDelivered;
@@ -52,6 +56,8 @@ final class TagFilterEngine {
         this.split = metrics.counter("entries", entriesHelp, "outcome", "batch_split");
         this.deliveredWhole = metrics.counter("entries", entriesHelp, "outcome", "batch_delivered_whole");
         this.unreadable = metrics.counter("entries", entriesHelp, "outcome", "unreadable");
+        this.headerAccepted = metrics.counter("entries", entriesHelp, "outcome", "header_accepted");
+        this.headerRejected = metrics.counter("entries", entriesHelp, "outcome", "header_rejected");
         String messagesHelp = "Messages of filtered subscriptions: matched, filtered out, or delivered unmatched in a mixed batch";
         this.messagesMatched = metrics.counter("messages", messagesHelp, "outcome", "matched");
         this.messagesFiltered = metrics.counter("messages", messagesHelp, "outcome", "filtered");
@@ -94,7 +100,40 @@ final class TagFilterEngine {
             rejected.increment();
             return Verdict.DROP;
         }
+        Verdict byHeader = filterByHeader(filter, metadata);
+        if (byHeader != null) {
+            return byHeader;
+        }
         return filterBatch(topic, subscription, filter, metadata, headersAndPayload, batchIndexAck);
+    }
+
+    /**
+     * The fast path: a batch from a tag-aware producer holds one tag, named in its header, so the whole batch is
+     * decided without touching the payload (compressed or encrypted alike). Null when the header carries no
+     * trusted hint or the filter needs more than the tag.
+     */
+    private Verdict filterByHeader(MessageFilter filter, MessageMetadata metadata) {
+        if (!metadata.hasOrderingKey()) {
+            return null;
+        }
+        int messages = metadata.getNumMessagesInBatch();
+        if (!BatchTagHint.trustedBatch(messages, metadata.getSequenceId(), metadata.hasHighestSequenceId(),
+                metadata.getHighestSequenceId())) {
+            return null;
+        }
+        BatchTagHint hint = BatchTagHint.parse(metadata.getOrderingKey());
+        BatchDecision decision = hint == null ? null : hint.decide(filter);
+        if (decision == BatchDecision.DELIVER) {
+            messagesMatched.add(messages);
+            headerAccepted.increment();
+            return Verdict.DELIVER;
+        }
+        if (decision == BatchDecision.DROP) {
+            messagesFiltered.add(messages);
+            headerRejected.increment();
+            return Verdict.DROP;
+        }
+        return null;
     }
 
     private Verdict filterBatch(String topic, String subscription, MessageFilter filter, MessageMetadata metadata,

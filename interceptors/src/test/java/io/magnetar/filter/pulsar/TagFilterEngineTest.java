@@ -176,4 +176,83 @@ class TagFilterEngineTest {
         assertEquals(BatchDecision.DELIVER, engine.filter(subscription, TOPIC, "sub", props("TAGS", "TagA"), marker,
                 NO_DATA, true).decision());
     }
+
+    /** The ordering key a tag-aware producer writes (the wire convention of {@code BatchTagHint}). */
+    private static byte[] hint(String tag) {
+        byte[] t = tag.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] key = java.util.Arrays.copyOf(new byte[] {0, 'M', 'G', 'T', 1, 'T'}, 6 + t.length);
+        System.arraycopy(t, 0, key, 6, t.length);
+        return key;
+    }
+
+    /** A batch whose header names {@code headerTag}; the payload's own tags are {@code payloadTags}. */
+    private TagFilterEngine.Verdict hinted(TagFilterEngine on, String headerTag, long sequenceId, long highest,
+                                           Map<String, String> filter, String... payloadTags) {
+        MessageMetadata[] md = new MessageMetadata[1];
+        ByteBuf entry = Entries.batchEntry(md, CompressionType.LZ4, tags(payloadTags), false);
+        md[0].setOrderingKey(hint(headerTag)).setSequenceId(sequenceId).setHighestSequenceId(highest);
+        try {
+            return on.filter(subscription, TOPIC, "sub", filter, md[0], entry, true);
+        } finally {
+            assertEquals(1, entry.refCnt(), "the entry's buffer is left as it was");
+            entry.release();
+        }
+    }
+
+    @Test
+    void batchesOfOneTagAreDecidedFromTheHeaderWithoutDecompressing() {
+        TagFilterEngine noDecoding = new TagFilterEngine(tenantsOn::contains, metrics, new EntryProperties(type -> {
+            throw new AssertionError("the payload of a hinted batch was decompressed");
+        }));
+        Map<String, String> ab = props("TAGS", "TagA || TagB");
+        assertEquals(BatchDecision.DELIVER,
+                hinted(noDecoding, "TagA", 20, 20, ab, "TagA", "TagA", "TagA").decision());
+        assertEquals(BatchDecision.DROP, hinted(noDecoding, "TagC", 23, 23, ab, "TagC", "TagC").decision());
+        assertEquals(BatchDecision.DELIVER, hinted(noDecoding, "TagB", 24, 24, props("SQL92", "TAGS = 'TagB'"),
+                "TagB").decision(), "an SQL92 expression over TAGS alone");
+        assertEquals(2, counter("entries", "header_accepted"));
+        assertEquals(1, counter("entries", "header_rejected"));
+        assertEquals(4, counter("messages", "matched"));
+        assertEquals(2, counter("messages", "filtered"));
+        assertEquals(0, counter("entries", "accepted"), "no per-message pass");
+    }
+
+    @Test
+    void encryptedBatchesOfOneTagAreFilteredToo() {
+        MessageMetadata encrypted = Entries.batchMetadata(4, CompressionType.NONE, 10).setOrderingKey(hint("TagC"))
+                .setSequenceId(9).setHighestSequenceId(9);
+        encrypted.addEncryptionKey().setKey("k").setValue(new byte[] {1});
+        assertEquals(BatchDecision.DROP, engine.filter(subscription, TOPIC, "sub", props("TAGS", "TagA"),
+                encrypted, NO_DATA, true).decision());
+        assertEquals(0, counter("entries", "unreadable"));
+    }
+
+    @Test
+    void aHintTheHeaderCannotVouchForFallsBackToEveryMessage() {
+        Map<String, String> ab = props("TAGS", "TagA || TagB");
+        // the default batcher's shape (sequence ids 11..14): the first message's key says nothing of the others
+        TagFilterEngine.Verdict v = hinted(engine, "TagA", 11, 14, ab, "TagA", "TagC", "TagB", "TagC");
+        assertEquals(BatchDecision.DELIVER_MATCHING, v.decision());
+        assertArrayEquals(new long[] {0b0101}, v.keepAckSet());
+        // an expression reading another property than TAGS
+        assertEquals(BatchDecision.DROP, hinted(engine, "TagA", 15, 15, props("SQL92", "TAGS = 'TagA' AND a > 5"),
+                "TagA", "TagA").decision(), "messages without a: decided per message");
+        assertEquals(0, counter("entries", "header_accepted"));
+        assertEquals(0, counter("entries", "header_rejected"));
+        assertEquals(1, counter("entries", "batch_split"));
+        assertEquals(1, counter("entries", "rejected"));
+    }
+
+    @Test
+    void aForeignOrderingKeyIsIgnored() {
+        MessageMetadata[] md = new MessageMetadata[1];
+        ByteBuf entry = Entries.batchEntry(md, CompressionType.NONE, tags("TagC", "TagA"), false);
+        md[0].setOrderingKey("TagA".getBytes(java.nio.charset.StandardCharsets.UTF_8)).setHighestSequenceId(1);
+        try {
+            assertEquals(BatchDecision.DELIVER_MATCHING, engine.filter(subscription, TOPIC, "sub",
+                    props("TAGS", "TagA"), md[0], entry, true).decision());
+        } finally {
+            entry.release();
+        }
+    }
 }
