@@ -62,6 +62,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private static final long DEAD_LETTER_LOOKBACK_MILLIS = 6 * 3_600_000L;
     /** How many of the log's last records are read for failure steps after a recovery (a minute of failures). */
     private static final int STEPS_CHECKED = 50_000;
+    private static final int STEPS_RETENTION_MINUTES = 15;
 
     private final ScheduledMessagesTopic topic;
     private final ScheduleRuntime runtime;
@@ -105,6 +106,10 @@ final class TopicScheduler implements DelayIndex.Listener {
         config.setAckQuorumSize(conf.getManagedLedgerDefaultAckQuorum());
         // every acknowledgement persisted at once: an appended message must not be appended again after a crash
         config.setThrottleMarkDelete(0);
+        // done records stay readable a while: after a crash, the recovery reads the recent failure steps back from
+        // them (the failed entries' acknowledgements the crash lost come back within a minute)
+        config.setRetentionTime(STEPS_RETENTION_MINUTES, TimeUnit.MINUTES);
+        config.setRetentionSizeInMB(-1);
         topic.getBrokerService().getManagedLedgerFactoryForTopic(topicName).thenAccept(factory ->
                 factory.asyncOpen(logName(topicName), config, new AsyncCallbacks.OpenLedgerCallback() {
                     @Override
