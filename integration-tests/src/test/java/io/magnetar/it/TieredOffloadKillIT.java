@@ -90,6 +90,15 @@ class TieredOffloadKillIT {
 
         pulsar.broker(0).restart(StandaloneCluster.START_TIMEOUT);
         try (PulsarClient client = pulsar.newClient(); PulsarAdmin admin = pulsar.newAdmin(0)) {
+            // right after a kill -9 the standalone's bookie may not be writable yet: the topic loads once it is
+            Await.until("the topic loads after the restart", Duration.ofSeconds(60), () -> {
+                try {
+                    admin.topics().getInternalStats(TOPIC);
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             List<LedgerInfo> ledgers = admin.topics().getInternalStats(TOPIC).ledgers;
             assertFalse(ledgers.stream().filter(l -> l.ledgerId == ledgerId).findFirst().orElseThrow().offloaded,
                     "the killed offload did not complete");
