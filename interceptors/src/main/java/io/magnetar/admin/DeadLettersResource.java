@@ -91,21 +91,8 @@ public final class DeadLettersResource {
         }
         String deadLetterTopic = RetryPolicy.resolve(policy, Map.of(), topic).deadLetterTopicFor(topic, subscription);
         String tenant = parts[3];
-        return tenants.tenant(tenant).thenCompose(info -> {
-            if (info.isEmpty()) {
-                return done(error(404, "tenant '" + tenant + "' does not exist"));
-            }
-            if (authorizer.enabled()) {
-                if (caller.role() == null) {
-                    return done(error(401, "authentication required"));
-                }
-                return authorizer.mayAdminister(tenant, info.get(), caller).thenCompose(ok -> ok
-                        ? redrive(deadLetterTopic, topic, subscription, max, caller)
-                        : done(error(403, "role '" + caller.role() + "' may not administer tenant '" + tenant
-                                + "'")));
-            }
-            return redrive(deadLetterTopic, topic, subscription, max, caller);
-        });
+        return FeaturesResource.asTenantAdmin(tenants, authorizer, tenant, caller,
+                () -> redrive(deadLetterTopic, topic, subscription, max, caller));
     }
 
     private CompletableFuture<FeaturesResource.Response> redrive(String deadLetterTopic, String topic,

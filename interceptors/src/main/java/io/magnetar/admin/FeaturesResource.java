@@ -93,6 +93,16 @@ public final class FeaturesResource {
         }
         // Validate the body before anything else so a bad request changes nothing.
         Map<Feature, Boolean> patch = method.equals("PUT") ? FeatureOverrides.parsePatch(body) : null;
+        return asTenantAdmin(tenants, authorizer, tenant, caller, () -> apply(method, tenant, patch, caller));
+    }
+
+    /**
+     * Runs {@code action} when the tenant exists and, with authorization on, the caller is a super-user or one of
+     * its admin roles; answers 404 / 401 / 403 otherwise.
+     */
+    static CompletableFuture<Response> asTenantAdmin(TenantDirectory tenants, Authorizer authorizer, String tenant,
+                                                     Caller caller,
+                                                     java.util.function.Supplier<CompletableFuture<Response>> action) {
         return tenants.tenant(tenant).thenCompose(info -> {
             if (info.isEmpty()) {
                 return done(error(404, "tenant '" + tenant + "' does not exist"));
@@ -102,11 +112,11 @@ public final class FeaturesResource {
                     return done(error(401, "authentication required"));
                 }
                 return authorizer.mayAdminister(tenant, info.get(), caller).thenCompose(ok -> ok
-                        ? apply(method, tenant, patch, caller)
+                        ? action.get()
                         : done(error(403, "role '" + caller.role() + "' may not administer tenant '" + tenant
                                 + "' (needs a super-user role or one of the tenant's admin roles)")));
             }
-            return apply(method, tenant, patch, caller);
+            return action.get();
         });
     }
 

@@ -124,6 +124,11 @@ public final class FailedMessages {
     }
 
     private CompletableFuture<Entry> read(Position position) {
+        return readEntry(ledger, position);
+    }
+
+    /** One entry of a managed ledger, as a future (the caller releases it). */
+    public static CompletableFuture<Entry> readEntry(ManagedLedger ledger, Position position) {
         CompletableFuture<Entry> read = new CompletableFuture<>();
         ledger.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
             @Override

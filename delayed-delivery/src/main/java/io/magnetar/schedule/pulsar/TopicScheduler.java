@@ -394,19 +394,7 @@ final class TopicScheduler implements DelayIndex.Listener {
 
     /** Reads one record of the log. */
     CompletableFuture<Entry> read(Position position) {
-        CompletableFuture<Entry> read = new CompletableFuture<>();
-        scheduleLog.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
-            @Override
-            public void readEntryComplete(Entry entry, Object ctx) {
-                read.complete(entry);
-            }
-
-            @Override
-            public void readEntryFailed(ManagedLedgerException exception, Object ctx) {
-                read.completeExceptionally(exception);
-            }
-        }, null);
-        return read;
+        return FailedMessages.readEntry(scheduleLog, position);
     }
 
     boolean inLog(Position position) {
