@@ -114,8 +114,9 @@ class TieredOffloadKillIT {
                     keys.toString());
             assertEquals(1, keys.stream().filter(k -> k.endsWith("-ledger-" + ledgerId + ".index")).count(),
                     keys.toString());
-            assertTrue(Metrics.value(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
-                    "magnetar_offload_orphan_uploads_aborted_total").orElse(0) >= 1, "the abort was counted");
+            // the store answers the abort before the broker counts it: wait for the count, do not race it
+            Await.until("the abort was counted", WAIT, () -> Metrics.value(Metrics.scrape(pulsar.webUrl()
+                    + "/metrics/"), "magnetar_offload_orphan_uploads_aborted_total").orElse(0) >= 1);
 
             // the BookKeeper copy goes (deletion lag 0): the read-back below can only come from S3
             Await.until("BookKeeper copy of ledger " + ledgerId + " deleted", WAIT, () -> "",
