@@ -352,7 +352,14 @@ class RetryDeadLetterIT {
             try (Consumer<String> dlq = client.newConsumer(Schema.STRING).topic(topic + "-ws-sub-DLQ")
                     .subscriptionName("inspect").subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
                     .subscribe()) {
-                Thread.sleep(1_000); // the socket's subscription is in place
+                Await.until("the socket's consumer is subscribed", Duration.ofSeconds(30), () -> {
+                    try {
+                        var sub = admin.topics().getStats(topic).getSubscriptions().get("ws-sub");
+                        return sub != null && !sub.getConsumers().isEmpty();
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
                 for (int i = 0; i < 3; i++) {
                     producer.newMessage().value("ws" + i).send();
                 }

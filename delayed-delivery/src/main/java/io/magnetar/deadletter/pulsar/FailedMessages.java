@@ -3,6 +3,7 @@ package io.magnetar.deadletter.pulsar;
 import io.magnetar.deadletter.RetryDecision;
 import io.magnetar.deadletter.RetryPolicy;
 import io.magnetar.deadletter.RetryProperties;
+import io.magnetar.plugin.MessageProperties;
 import io.magnetar.schedule.ScheduleRecord;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
@@ -175,7 +176,7 @@ public final class FailedMessages {
     private CompletableFuture<Position> store(MessageCopies.Single message, String sub, RetryPolicy policy,
                                               boolean backoff, boolean deadLetter, long now) {
         RetryDecision decision = policy.onFailure(message.reconsumeTimes(), backoff, deadLetter, now);
-        String redrives = MessageCopies.property(message.metadata(), RetryProperties.REDRIVES);
+        String redrives = MessageProperties.get(message.metadata(), RetryProperties.REDRIVES);
         String step = decision instanceof RetryDecision.Redeliver redeliver
                 ? step(false, sub, message.originMessageId(), redrives, Integer.toString(redeliver.reconsumeTimes()))
                 : step(true, sub, message.originMessageId(), redrives, null);

@@ -1,6 +1,7 @@
 package io.magnetar.deadletter.pulsar;
 
 import io.magnetar.deadletter.RetryProperties;
+import io.magnetar.plugin.MessageProperties;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ final class MessageCopies {
     /** One message of an entry; {@code payload} is the caller's to release. */
     record Single(MessageMetadata metadata, ByteBuf payload, String messageId) {
         int reconsumeTimes() {
-            String value = property(metadata, RetryProperties.RECONSUME_TIMES);
+            String value = MessageProperties.get(metadata, RetryProperties.RECONSUME_TIMES);
             if (value == null) {
                 return 0;
             }
@@ -36,7 +37,7 @@ final class MessageCopies {
 
         String originMessageId() {
             // a redelivery copy, or a scheduled message appended when due, carries the id its producer got
-            String origin = property(metadata, RetryProperties.ORIGIN_MESSAGE_ID);
+            String origin = MessageProperties.get(metadata, RetryProperties.ORIGIN_MESSAGE_ID);
             return origin == null ? messageId : origin;
         }
     }
@@ -164,13 +165,4 @@ final class MessageCopies {
         return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, copy, message.payload());
     }
 
-    static String property(MessageMetadata metadata, String key) {
-        for (int i = 0; i < metadata.getPropertiesCount(); i++) {
-            KeyValue kv = metadata.getPropertyAt(i);
-            if (kv.getKey().equals(key)) {
-                return kv.getValue();
-            }
-        }
-        return null;
-    }
 }

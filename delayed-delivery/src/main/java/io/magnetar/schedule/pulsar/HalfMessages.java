@@ -1,5 +1,6 @@
 package io.magnetar.schedule.pulsar;
 
+import io.magnetar.plugin.MessageProperties;
 import io.magnetar.schedule.ScheduleRecord;
 import io.magnetar.transaction.Resolution;
 import io.magnetar.transaction.TransactionDecision;
@@ -7,7 +8,6 @@ import io.magnetar.transaction.TransactionProperties;
 import io.magnetar.transaction.TransactionRules;
 import io.netty.buffer.ByteBuf;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -267,7 +267,7 @@ final class HalfMessages {
                     TransactionProperties.CHECK_TIMES, Integer.toString(check.checkTimes())));
             String checkTopic = TransactionProperties.checkTopic(topicName.getNamespaceObject(), group);
             try {
-                runtime.deadLetters().publish(checkTopic, request, id + "#" + check.checkTimes())
+                runtime.publisher().publish(checkTopic, request, id + "#" + check.checkTimes())
                         .whenComplete((published, error) -> {
                             if (error != null) {
                                 log.warn("[{}] Check {} of transaction {} could not reach {}: {}", topicName,
@@ -357,13 +357,6 @@ final class HalfMessages {
     }
 
     private static String property(ByteBuf message, String key) {
-        MessageMetadata metadata = Commands.parseMessageMetadata(message.duplicate());
-        List<KeyValue> properties = metadata.getPropertiesList();
-        for (KeyValue kv : properties) {
-            if (kv.getKey().equals(key)) {
-                return kv.getValue();
-            }
-        }
-        return null;
+        return MessageProperties.get(Commands.parseMessageMetadata(message.duplicate()), key);
     }
 }

@@ -1,12 +1,12 @@
 package io.magnetar.schedule.pulsar;
 
+import io.magnetar.deadletter.pulsar.FailedMessages;
+import io.magnetar.deadletter.pulsar.MessagePublisher;
 import io.magnetar.delayed.DelayIndexSettings;
 import io.magnetar.delayed.IndexStats;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
 import io.magnetar.delayed.pulsar.DelayedDeliveryConfig;
-import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
-import io.magnetar.deadletter.pulsar.FailedMessages;
 import io.magnetar.flags.Feature;
 import io.magnetar.flags.FeatureSet;
 import io.magnetar.metrics.MagnetarMetrics;
@@ -53,7 +53,7 @@ final class ScheduleRuntime implements AutoCloseable {
     final LongAdder retryPolicyInvalid;
     final LongAdder deadLettersPublished;
     private final MagnetarMetrics retryMetrics;
-    private final DeadLetterPublisher deadLetters;
+    private final MessagePublisher publisher;
     private final boolean redeliveryRouting;
     /** Transactional messages (tenant flag {@code transaction}). */
     private final TransactionRules transactionRules;
@@ -106,7 +106,7 @@ final class ScheduleRuntime implements AutoCloseable {
         deadLettersPublished = retryMetrics.counter("dead_letters_published",
                 "dead letters published to their dead-letter topic");
         retryMetrics.bind(pulsar);
-        deadLetters = new DeadLetterPublisher(pulsar::getClient, pulsar::getBrokerId);
+        publisher = new MessagePublisher(pulsar::getClient, pulsar::getBrokerId);
         transactionMetrics = new MagnetarMetrics("transaction", conf.getClusterName());
         halvesHeld = transactionMetrics.counter("half_messages", "half messages stored");
         transactionsCommitted = transactionMetrics.counter("committed", "transactions committed (appended)");
@@ -160,8 +160,8 @@ final class ScheduleRuntime implements AutoCloseable {
         return redeliveryRouting;
     }
 
-    DeadLetterPublisher deadLetters() {
-        return deadLetters;
+    MessagePublisher publisher() {
+        return publisher;
     }
 
     boolean delayEnabled(String tenant) {
@@ -202,7 +202,7 @@ final class ScheduleRuntime implements AutoCloseable {
 
     @Override
     public void close() {
-        deadLetters.close();
+        publisher.close();
         retryMetrics.close();
         transactionMetrics.close();
         executor.shutdownNow();

@@ -1,12 +1,13 @@
 package io.magnetar.schedule.pulsar;
 
 import io.magnetar.deadletter.RetryPolicy;
-import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
 import io.magnetar.deadletter.pulsar.FailedMessages;
 import io.magnetar.deadletter.pulsar.FailureSteps;
+import io.magnetar.deadletter.pulsar.MessagePublisher;
 import io.magnetar.deadletter.pulsar.RetryingSubscription;
 import io.magnetar.flags.Feature;
 import io.magnetar.flags.FeatureSet;
+import io.magnetar.plugin.MessageProperties;
 import io.magnetar.schedule.OrderedCompletions;
 import io.magnetar.schedule.ScheduleDecision;
 import io.magnetar.schedule.ScheduleRecord;
@@ -30,9 +31,8 @@ import org.apache.pulsar.broker.service.MagnetarProducerAccess;
 import org.apache.pulsar.broker.service.Producer;
 import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
-import org.apache.pulsar.common.api.proto.CommandSubscribe.SubType;
 import org.apache.pulsar.common.allocator.PulsarByteBufAllocator;
-import org.apache.pulsar.common.api.proto.KeyValue;
+import org.apache.pulsar.common.api.proto.CommandSubscribe.SubType;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
 import org.apache.pulsar.common.naming.TopicName;
 import org.apache.pulsar.common.policies.data.InactiveTopicDeleteMode;
@@ -147,7 +147,7 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
         boolean delay = features.contains(Feature.DELAY);
         boolean transaction = features.contains(Feature.TRANSACTION);
         String producer = context.getProducerName();
-        if (!delay && !transaction || producer == null || producer.startsWith(DeadLetterPublisher.PRODUCER_PREFIX)) {
+        if (!delay && !transaction || producer == null || producer.startsWith(MessagePublisher.PRODUCER_PREFIX)) {
             super.publishMessage(headersAndPayload, context);
             return;
         }
@@ -208,7 +208,7 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
         long now = System.currentTimeMillis();
         ScheduleDecision schedule = delay ? decide(metadata, deliverAt, now) : ScheduleDecision.UNSCHEDULED;
         if (transaction) {
-            TransactionDecision decision = runtime.transactionRules().decide(key -> property(metadata, key),
+            TransactionDecision decision = runtime.transactionRules().decide(key -> MessageProperties.get(metadata, key),
                     TopicName.get(topic).getPartitionIndex(), schedule != ScheduleDecision.UNSCHEDULED, now);
             if (decision instanceof TransactionDecision.Refuse refuse) {
                 runtime.transactionSendsRefused.increment();
@@ -256,7 +256,7 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
     /** The scheduling decision for an unbatched send. */
     private ScheduleDecision decide(MessageMetadata metadata, boolean deliverAt, long now) {
         ScheduleDecision decision = metadata.getPropertiesCount() == 0 ? ScheduleDecision.UNSCHEDULED
-                : runtime.rules().decide(key -> property(metadata, key), now, maxDelayMillis);
+                : runtime.rules().decide(key -> MessageProperties.get(metadata, key), now, maxDelayMillis);
         if (decision == ScheduleDecision.UNSCHEDULED && deliverAt) {
             decision = runtime.rules().decideDeliverAt(metadata.getDeliverAtTime(), now, maxDelayMillis);
         }
@@ -265,16 +265,6 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
             return new ScheduleDecision.Refuse("chunked messages cannot be scheduled: send them unchunked");
         }
         return decision;
-    }
-
-    private static String property(MessageMetadata metadata, String key) {
-        for (int i = 0; i < metadata.getPropertiesCount(); i++) {
-            KeyValue kv = metadata.getPropertyAt(i);
-            if (kv.getKey().equals(key)) {
-                return kv.getValue();
-            }
-        }
-        return null;
     }
 
     /**

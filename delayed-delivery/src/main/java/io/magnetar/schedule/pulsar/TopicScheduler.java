@@ -1,12 +1,13 @@
 package io.magnetar.schedule.pulsar;
 
 import io.magnetar.deadletter.RetryProperties;
-import io.magnetar.deadletter.pulsar.DeadLetterPublisher;
 import io.magnetar.deadletter.pulsar.FailedMessages;
 import io.magnetar.deadletter.pulsar.FailureSteps;
+import io.magnetar.deadletter.pulsar.MessagePublisher;
 import io.magnetar.delayed.DelayIndex;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
+import io.magnetar.plugin.MessageProperties;
 import io.magnetar.schedule.ScheduleRecord;
 import io.magnetar.schedule.ScheduleRules;
 import io.netty.buffer.ByteBuf;
@@ -15,9 +16,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
@@ -216,10 +217,10 @@ final class TopicScheduler implements DelayIndex.Listener {
             if (kind == ScheduleRecord.Kind.REDELIVERY || kind == ScheduleRecord.Kind.DEAD_LETTER) {
                 MessageMetadata metadata = Commands.parseMessageMetadata(ScheduleRecord.message(data).duplicate());
                 String step = FailedMessages.step(kind == ScheduleRecord.Kind.DEAD_LETTER,
-                        property(metadata, RetryProperties.REAL_SUBSCRIPTION),
-                        property(metadata, RetryProperties.ORIGIN_MESSAGE_ID),
-                        property(metadata, RetryProperties.REDRIVES),
-                        property(metadata, RetryProperties.RECONSUME_TIMES));
+                        MessageProperties.get(metadata, RetryProperties.REAL_SUBSCRIPTION),
+                        MessageProperties.get(metadata, RetryProperties.ORIGIN_MESSAGE_ID),
+                        MessageProperties.get(metadata, RetryProperties.REDRIVES),
+                        MessageProperties.get(metadata, RetryProperties.RECONSUME_TIMES));
                 steps.claim(step);
             }
         });
@@ -616,11 +617,11 @@ final class TopicScheduler implements DelayIndex.Listener {
     private void deadLetter(Position logPosition, String deadLetterTopic, ByteBuf message, String recordId,
                             long dueAt) {
         MessageMetadata metadata = Commands.parseMessageMetadata(message.duplicate());
-        String identity = DeadLetterPublisher.identity(property(metadata, RetryProperties.REAL_SUBSCRIPTION),
-                property(metadata, RetryProperties.ORIGIN_MESSAGE_ID), property(metadata, RetryProperties.REDRIVES));
+        String identity = MessagePublisher.identity(MessageProperties.get(metadata, RetryProperties.REAL_SUBSCRIPTION),
+                MessageProperties.get(metadata, RetryProperties.ORIGIN_MESSAGE_ID), MessageProperties.get(metadata, RetryProperties.REDRIVES));
         CompletableFuture<Set<String>> known = deadLettered.computeIfAbsent(deadLetterTopic, dlq -> recoveredUpTo
                 == null ? CompletableFuture.completedFuture(ConcurrentHashMap.newKeySet())
-                : runtime.deadLetters().publishedSince(dlq, System.currentTimeMillis() - DEAD_LETTER_LOOKBACK_MILLIS)
+                : runtime.publisher().publishedSince(dlq, System.currentTimeMillis() - DEAD_LETTER_LOOKBACK_MILLIS)
                         .thenApply(ids -> {
                             Set<String> set = ConcurrentHashMap.newKeySet();
                             set.addAll(ids);
@@ -634,7 +635,7 @@ final class TopicScheduler implements DelayIndex.Listener {
                         deadLetterTopic);
                 return CompletableFuture.completedFuture(null);
             }
-            return runtime.deadLetters().publish(deadLetterTopic, retained, recordId).handle((id, error) -> {
+            return runtime.publisher().publish(deadLetterTopic, retained, recordId).handle((id, error) -> {
                 if (error != null) {
                     identities.remove(identity);
                     throw error instanceof CompletionException ce ? ce : new CompletionException(error);
@@ -652,15 +653,6 @@ final class TopicScheduler implements DelayIndex.Listener {
                 retryAppend(logPosition, error);
             }
         });
-    }
-
-    private static String property(MessageMetadata metadata, String key) {
-        for (KeyValue kv : metadata.getPropertiesList()) {
-            if (kv.getKey().equals(key)) {
-                return kv.getValue();
-            }
-        }
-        return null;
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.magnetar.deadletter.RetryProperties;
+import io.magnetar.plugin.MessageProperties;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
@@ -125,9 +126,9 @@ class MessageCopiesTest {
         entry.release();
         try {
             MessageMetadata copy = Commands.parseMessageMetadata(routed.duplicate());
-            assertEquals("2", MessageCopies.property(copy, RetryProperties.RECONSUME_TIMES));
-            assertEquals("sub", MessageCopies.property(copy, RetryProperties.REDELIVER_TO));
-            assertEquals("TagA", MessageCopies.property(copy, "TAGS"));
+            assertEquals("2", MessageProperties.get(copy, RetryProperties.RECONSUME_TIMES));
+            assertEquals("sub", MessageProperties.get(copy, RetryProperties.REDELIVER_TO));
+            assertEquals("TagA", MessageProperties.get(copy, "TAGS"));
             assertEquals(4, copy.getPropertiesCount(), "no duplicated keys");
             assertFalse(copy.hasDeliverAtTime());
             assertEquals(0, copy.getReplicateTosCount(), "the broker sets replicate_to when it appends");
@@ -135,7 +136,7 @@ class MessageCopiesTest {
             ByteBuf payload = routed.duplicate();
             Commands.parseMessageMetadata(payload, new MessageMetadata());
             assertEquals("body", payload.toString(StandardCharsets.UTF_8));
-            assertNull(MessageCopies.property(Commands.parseMessageMetadata(unrouted.duplicate()),
+            assertNull(MessageProperties.get(Commands.parseMessageMetadata(unrouted.duplicate()),
                     RetryProperties.REDELIVER_TO));
         } finally {
             routed.release();

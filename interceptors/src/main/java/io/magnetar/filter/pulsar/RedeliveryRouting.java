@@ -1,11 +1,11 @@
 package io.magnetar.filter.pulsar;
 
 import io.magnetar.deadletter.RetryProperties;
+import io.magnetar.plugin.MessageProperties;
 import org.apache.bookkeeper.mledger.Entry;
 import org.apache.pulsar.broker.service.Dispatcher;
 import org.apache.pulsar.broker.service.RedeliveryTracker;
 import org.apache.pulsar.broker.service.Subscription;
-import org.apache.pulsar.common.api.proto.KeyValue;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
 
 /**
@@ -20,7 +20,7 @@ final class RedeliveryRouting {
 
     static boolean isCopy(MessageMetadata metadata) {
         return metadata.getReplicateTosCount() > 0 && !metadata.hasNumMessagesInBatch()
-                && property(metadata, RetryProperties.REDELIVER_TO) != null;
+                && MessageProperties.get(metadata, RetryProperties.REDELIVER_TO) != null;
     }
 
     /**
@@ -28,7 +28,7 @@ final class RedeliveryRouting {
      * reconsume count, so a client's own dead-letter policy (which counts redeliveries) still sees the failures.
      */
     static boolean forSubscription(MessageMetadata metadata, Subscription subscription, Entry entry) {
-        if (!subscription.getName().equals(property(metadata, RetryProperties.REDELIVER_TO))) {
+        if (!subscription.getName().equals(MessageProperties.get(metadata, RetryProperties.REDELIVER_TO))) {
             return false;
         }
         Dispatcher dispatcher = subscription.getDispatcher();
@@ -43,7 +43,7 @@ final class RedeliveryRouting {
     }
 
     private static int reconsumeTimes(MessageMetadata metadata) {
-        String value = property(metadata, RetryProperties.RECONSUME_TIMES);
+        String value = MessageProperties.get(metadata, RetryProperties.RECONSUME_TIMES);
         try {
             return value == null ? 0 : Math.min(1_000, Integer.parseInt(value.trim()));
         } catch (NumberFormatException e) {
@@ -51,13 +51,4 @@ final class RedeliveryRouting {
         }
     }
 
-    private static String property(MessageMetadata metadata, String key) {
-        for (int i = 0; i < metadata.getPropertiesCount(); i++) {
-            KeyValue kv = metadata.getPropertyAt(i);
-            if (kv.getKey().equals(key)) {
-                return kv.getValue();
-            }
-        }
-        return null;
-    }
 }

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * appends what it publishes as it is (a dead letter is not scheduled, a check is not taken for a resolution). Each dead letter carries its schedule-log record id, so that after a crash
  * the records still pending can be checked against what their topic already holds.
  */
-public final class DeadLetterPublisher implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(DeadLetterPublisher.class);
+public final class MessagePublisher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MessagePublisher.class);
 
     /** The broker's client, created by the broker on first use. */
     public interface ClientSource {
@@ -49,7 +49,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
      * @param brokerId this broker's id (known only once the broker started): one producer name per broker, so
      *     brokers never collide on a topic
      */
-    public DeadLetterPublisher(ClientSource client, Supplier<String> brokerId) {
+    public MessagePublisher(ClientSource client, Supplier<String> brokerId) {
         this.client = client;
         this.brokerId = brokerId;
     }
