@@ -74,6 +74,7 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
 
     private final ScheduleRuntime runtime;
     private final String tenant;
+    private final int partition;
     private volatile long maxDelayMillis;
     private volatile boolean deliverAtAtTopicLevel;
     private final Map<String, OrderedCompletions<PublishContext>> lines = new ConcurrentHashMap<>();
@@ -85,6 +86,7 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
         super(topic, ledger, brokerService);
         this.runtime = runtime;
         this.tenant = TopicName.get(topic).getTenant();
+        this.partition = TopicName.get(topic).getPartitionIndex();
         this.maxDelayMillis = runtime.rules().maxDelayMillis();
     }
 
@@ -209,7 +211,7 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
         ScheduleDecision schedule = delay ? decide(metadata, deliverAt, now) : ScheduleDecision.UNSCHEDULED;
         if (transaction) {
             TransactionDecision decision = runtime.transactionRules().decide(key -> MessageProperties.get(metadata, key),
-                    TopicName.get(topic).getPartitionIndex(), schedule != ScheduleDecision.UNSCHEDULED, now);
+                    partition, schedule != ScheduleDecision.UNSCHEDULED, now);
             if (decision instanceof TransactionDecision.Refuse refuse) {
                 runtime.transactionSendsRefused.increment();
                 return new Intercepted(refuse.reason(), null);
