@@ -27,16 +27,38 @@ final class Json {
         return value;
     }
 
-    /** Writes a flat object of booleans and nulls, the only shape the CLI sends. */
-    static String write(Map<String, Boolean> map) {
+    /** Writes a flat object of booleans, strings and nulls, the only shapes the CLI sends. */
+    static String write(Map<String, ?> map) {
         StringBuilder sb = new StringBuilder("{");
         map.forEach((k, v) -> {
             if (sb.length() > 1) {
                 sb.append(',');
             }
-            sb.append('"').append(k.replace("\\", "\\\\").replace("\"", "\\\"")).append("\":").append(v);
+            sb.append(quote(k)).append(':').append(v instanceof String text ? quote(text) : String.valueOf(v));
         });
         return sb.append('}').toString();
+    }
+
+    private static String quote(String text) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\r' -> sb.append("\\r");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
     }
 
     private Object value() {

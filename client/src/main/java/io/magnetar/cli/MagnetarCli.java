@@ -21,6 +21,8 @@ import java.util.Map;
  * magnetar [--url URL] [--token TOKEN] features get TENANT
  * magnetar [--url URL] [--token TOKEN] features set TENANT feature=on|off|default ...
  * magnetar [--url URL] [--token TOKEN] features reset TENANT
+ * magnetar [--url URL] [--token TOKEN] dlq redrive TOPIC SUBSCRIPTION [--dead-letter-topic T] [--max N]
+ * magnetar [--url URL] [--token TOKEN] retry get|set|reset TENANT/NAMESPACE | TOPIC SUBSCRIPTION [KEY=VALUE ...]
  * magnetar [--url URL] wait-ready SECONDS
  * </pre>
  * The URL defaults to {@code $MAGNETAR_WEB_URL} or {@code http://127.0.0.1:8080}; the token (sent as a bearer
@@ -38,6 +40,11 @@ public final class MagnetarCli {
               features reset TENANT                     drop every override of the tenant
               dlq redrive TOPIC SUBSCRIPTION [--dead-letter-topic T] [--max N]
                                                         move the subscription's dead letters back to it
+              retry get|reset TENANT/NAMESPACE | TOPIC SUBSCRIPTION
+              retry set TENANT/NAMESPACE | TOPIC SUBSCRIPTION KEY=VALUE ...
+                                                        the retry / dead-letter policy of a namespace or a
+                                                        subscription; KEY: maxReconsumeTimes, backoff,
+                                                        deadLetterTopic (VALUE default removes it)
               wait-ready SECONDS                        wait until the broker is healthy and public/default exists
             features: delay, transaction, retry, deadLetter, tagFilter
             URL defaults to $MAGNETAR_WEB_URL or http://127.0.0.1:8080; TOKEN to $MAGNETAR_AUTH_TOKEN""";
@@ -98,6 +105,7 @@ public final class MagnetarCli {
             return switch (command) {
                 case "features" -> features(args);
                 case "dlq" -> deadLetters(args);
+                case "retry" -> retryPolicy(args);
                 case "wait-ready" -> waitReady(args);
                 default -> usage("unknown command '" + command + "'");
             };
@@ -243,6 +251,111 @@ public final class MagnetarCli {
         out.println("moved " + moved + " dead letters from " + view.get("deadLetterTopic") + " back to "
                 + view.get("topic") + " for subscription " + view.get("subscription"));
         return OK;
+    }
+
+    private static final List<String> RETRY_KEYS = List.of("maxReconsumeTimes", "backoff", "deadLetterTopic");
+
+    @SuppressWarnings("unchecked")
+    private int retryPolicy(List<String> args) throws InterruptedException {
+        if (args.size() < 2 || !List.of("get", "set", "reset").contains(args.get(0))) {
+            return usage("retry needs get, set or reset and a namespace or a topic and subscription");
+        }
+        String sub = args.get(0);
+        String target = args.get(1);
+        String path;
+        int rest;
+        if (!target.contains("://") && target.split("/").length == 2) {
+            path = url + "/magnetar/v1/retry/" + target;
+            rest = 2;
+        } else {
+            String[] parts = target.replaceFirst("^persistent://", "").split("/");
+            if (parts.length != 3 || target.startsWith("non-persistent://")) {
+                return usage("'" + target + "' is neither tenant/namespace nor persistent://tenant/namespace/topic");
+            }
+            if (args.size() < 3) {
+                return usage("retry " + sub + " " + target + " needs a subscription");
+            }
+            path = url + "/magnetar/v1/retry/" + parts[0] + "/" + parts[1] + "/"
+                    + URLEncoder.encode(parts[2], StandardCharsets.UTF_8) + "/"
+                    + URLEncoder.encode(args.get(2), StandardCharsets.UTF_8);
+            rest = 3;
+        }
+        List<String> assignments = args.subList(rest, args.size());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(path));
+        if (sub.equals("set")) {
+            if (assignments.isEmpty()) {
+                return usage("retry set needs at least one KEY=VALUE (" + String.join(", ", RETRY_KEYS) + ")");
+            }
+            Map<String, String> patch = new LinkedHashMap<>();
+            for (String assignment : assignments) {
+                int eq = assignment.indexOf('=');
+                if (eq <= 0 || !RETRY_KEYS.contains(assignment.substring(0, eq))) {
+                    return usage("'" + assignment + "' is not KEY=VALUE with KEY one of " + String.join(", ",
+                            RETRY_KEYS));
+                }
+                String value = assignment.substring(eq + 1);
+                patch.put(assignment.substring(0, eq), value.equals("default") ? null : value);
+            }
+            request.header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
+                    Json.write(patch)));
+        } else if (!assignments.isEmpty()) {
+            return usage("retry " + sub + " takes no KEY=VALUE");
+        } else if (sub.equals("reset")) {
+            request.DELETE();
+        } else {
+            request.GET();
+        }
+        HttpResponse<String> response;
+        try {
+            response = send(request);
+        } catch (IOException e) {
+            err.println("magnetar: cannot reach " + url + ": " + e.getMessage());
+            return FAILED;
+        }
+        Object body;
+        try {
+            body = Json.parse(response.body());
+        } catch (RuntimeException e) {
+            err.println("magnetar: HTTP " + response.statusCode() + ": " + response.body());
+            return FAILED;
+        }
+        Map<String, Object> view = body instanceof Map ? (Map<String, Object>) body : Map.of();
+        if (response.statusCode() != 200) {
+            err.println("magnetar: HTTP " + response.statusCode() + ": " + view.get("reason"));
+            return FAILED;
+        }
+        out.println(view.containsKey("subscription")
+                ? "subscription " + view.get("subscription") + " of " + view.get("topic")
+                : "namespace " + view.get("namespace"));
+        Map<String, Object> set = (Map<String, Object>) view.getOrDefault("set", Map.of());
+        Map<String, Object> namespaceSet = (Map<String, Object>) view.getOrDefault("namespaceSet", Map.of());
+        Map<String, Object> effective = (Map<String, Object>) view.getOrDefault("effective", Map.of());
+        if (effective.containsKey("invalid")) {
+            out.println("INVALID: " + effective.get("invalid") + " (failures are left to Pulsar)");
+        }
+        out.printf("%-18s %-40s %s%n", "KEY", "IN EFFECT", "SOURCE");
+        for (String key : RETRY_KEYS) {
+            Object value = key.equals("backoff") ? backoffText(effective.get("backoffMillis")) : effective.get(key);
+            if (value instanceof Double d) {
+                value = d.longValue();
+            }
+            String source = set.containsKey(key) ? (view.containsKey("subscription") ? "subscription" : "namespace")
+                    : namespaceSet.containsKey(key) ? "namespace" : "default";
+            out.printf("%-18s %-40s %s%n", key, value == null ? "-" : value, source);
+        }
+        return OK;
+    }
+
+    private static String backoffText(Object millis) {
+        if (!(millis instanceof List<?> steps)) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Object step : steps) {
+            long ms = ((Number) step).longValue();
+            sb.append(sb.length() == 0 ? "" : " ").append(ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms");
+        }
+        return sb.toString();
     }
 
     private int waitReady(List<String> args) throws InterruptedException {

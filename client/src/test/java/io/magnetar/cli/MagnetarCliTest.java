@@ -48,6 +48,49 @@ class MagnetarCliTest {
         assertEquals(MagnetarCli.USAGE, run("--url", url, "dlq", "redrive", "a/b/c", "sub", "--max"));
         assertEquals(MagnetarCli.USAGE, run("--url", url, "dlq", "redrive", "a/b/c", "sub", "--all", "x"));
         assertTrue(err().contains("unknown option --all of dlq redrive"), err());
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "retry", "set", "acme/orders"));
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "retry", "set", "acme/orders", "retries=3"));
+        assertTrue(err().contains("'retries=3' is not KEY=VALUE"), err());
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "retry", "get", "persistent://acme/orders/t"));
+        assertTrue(err().contains("needs a subscription"), err());
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "retry", "get", "acme"));
+        assertEquals(MagnetarCli.USAGE, run("--url", url, "retry", "reset", "acme/orders", "backoff=1s"));
+    }
+
+    @Test
+    void retrySetSendsThePatchAndPrintsThePolicyInEffect() throws Exception {
+        List<String> requests = new java.util.ArrayList<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/magnetar/v1/retry/", exchange -> {
+            requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath() + " "
+                    + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] answer = ("{\"namespace\":\"acme/orders\",\"topic\":\"persistent://acme/orders/pay ments\","
+                    + "\"subscription\":\"billing\",\"set\":{\"maxReconsumeTimes\":\"3\"},"
+                    + "\"namespaceSet\":{\"backoff\":\"1s 1m\"},\"effective\":{\"maxReconsumeTimes\":3,"
+                    + "\"backoffMillis\":[1000,60000,1500],\"deadLetterTopic\":\"persistent://acme/orders/dlq\"}}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            assertEquals(MagnetarCli.OK, run("--url", url, "retry", "set", "persistent://acme/orders/pay ments",
+                    "billing", "maxReconsumeTimes=3", "backoff=default", "deadLetterTopic=a\"b"), err());
+            assertEquals(List.of("PUT /magnetar/v1/retry/acme/orders/pay+ments/billing "
+                    + "{\"maxReconsumeTimes\":\"3\",\"backoff\":null,\"deadLetterTopic\":\"a\\\"b\"}"), requests);
+            String printed = out.toString(StandardCharsets.UTF_8);
+            assertTrue(printed.contains("subscription billing of persistent://acme/orders/pay ments"), printed);
+            assertTrue(printed.matches("(?s).*maxReconsumeTimes +3 +subscription.*"), printed);
+            assertTrue(printed.matches("(?s).*backoff +1s 60s 1500ms +namespace.*"), printed);
+            assertTrue(printed.matches("(?s).*deadLetterTopic +persistent://acme/orders/dlq +default.*"), printed);
+            assertEquals(MagnetarCli.OK, run("--url", url, "retry", "reset", "acme/orders"), err());
+            assertEquals("DELETE /magnetar/v1/retry/acme/orders ", requests.get(1));
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test

@@ -227,6 +227,14 @@ class RetryDeadLetterIT {
         CliRun again = cli(broker, "dlq", "redrive", TOPIC, "billing");
         assertEquals(0, again.exitCode(), again.output());
         assertTrue(again.output().contains("moved 0 dead letters"), "idempotent: " + again.output());
+        // the subscription's policy seen and changed through the REST API; its other properties stay
+        CliRun policy = cli(broker, "retry", "set", TOPIC, "billing", "maxReconsumeTimes=" + (MAX_RECONSUMES + 1));
+        assertEquals(0, policy.exitCode(), policy.output());
+        assertTrue(policy.output().matches("(?s).*backoff +2s 3s +subscription.*"), policy.output());
+        try (PulsarAdmin admin = PulsarAdmin.builder().serviceHttpUrl(broker.webUrl()).build()) {
+            assertEquals(Map.of("magnetar.retry.backoff", "2s 3s", "magnetar.retry.maxReconsumeTimes",
+                    Integer.toString(MAX_RECONSUMES + 1)), admin.topics().getSubscriptionProperties(TOPIC, "billing"));
+        }
         try (Consumer<String> billing = client.newConsumer(Schema.STRING).topic(TOPIC).subscriptionName("billing")
                 .subscriptionType(SubscriptionType.Shared).subscribe();
              Consumer<String> audit = client.newConsumer(Schema.STRING).topic(TOPIC).subscriptionName("audit")
@@ -320,8 +328,17 @@ class RetryDeadLetterIT {
     private static void webSocketConsumerGetsTheSameBrokerSideRetry(BrokerNode broker, PulsarClient client,
                                                                     PulsarAdmin admin) throws Exception {
         admin.namespaces().createNamespace("public/ws");
-        admin.namespaces().setProperty("public/ws", "magnetar.retry.backoff", "1s");
-        admin.namespaces().setProperty("public/ws", "magnetar.retry.maxReconsumeTimes", "2");
+        admin.namespaces().setProperty("public/ws", "owner", "team-ws");
+        // the policy through Magnetar's REST API, as an operator types it; a bad value changes nothing
+        CliRun bad = cli(broker, "retry", "set", "public/ws", "backoff=1s", "maxReconsumeTimes=-2");
+        assertEquals(1, bad.exitCode(), bad.output());
+        assertTrue(bad.output().contains("HTTP 400: magnetar.retry.maxReconsumeTimes: '-2'"), bad.output());
+        assertEquals(Map.of("owner", "team-ws"), admin.namespaces().getProperties("public/ws"));
+        CliRun set = cli(broker, "retry", "set", "public/ws", "backoff=1s", "maxReconsumeTimes=2");
+        assertEquals(0, set.exitCode(), set.output());
+        assertTrue(set.output().matches("(?s).*maxReconsumeTimes +2 +namespace.*"), set.output());
+        assertEquals(Map.of("owner", "team-ws", "magnetar.retry.backoff", "1s", "magnetar.retry.maxReconsumeTimes",
+                "2"), admin.namespaces().getProperties("public/ws"));
         String topic = "persistent://public/ws/orders";
         try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
             String url = broker.webUrl().replace("http://", "ws://") + "/ws/v2/consumer/persistent/public/ws/orders/"

@@ -34,6 +34,7 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
     private PluginContext context;
     private FeaturesResource features;
     private DeadLettersResource deadLetters;
+    private RetryPoliciesResource retryPolicies;
     private ExecutorService redrives;
 
     /** Validates Magnetar's keys early; the broker refuses to start on a bad value. */
@@ -76,6 +77,9 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
         deadLetters = new DeadLettersResource(
                 name -> pulsar.getPulsarResources().getTenantResources().getTenantAsync(name), authorizer,
                 new ClientRedriver(pulsar::getClient, redrives, pulsar::getBrokerId), context.metrics());
+        retryPolicies = new RetryPoliciesResource(
+                name -> pulsar.getPulsarResources().getTenantResources().getTenantAsync(name), authorizer,
+                new BrokerPolicyStore(pulsar), context.metrics());
         log.info("Magnetar admin REST API at {}/v1 (default features {})", BASE_PATH,
                 context.config().defaultFeatures());
     }
@@ -107,13 +111,14 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
             FeaturesResource.Caller caller = new FeaturesResource.Caller(
                     (String) req.getAttribute(AuthenticationFilter.AuthenticatedRoleAttributeName),
                     req.getAttribute(AuthenticationFilter.AuthenticatedDataAttributeName));
-            boolean redrive = DeadLettersResource.handles(req.getPathInfo());
+            String path = req.getPathInfo();
+            boolean redrive = DeadLettersResource.handles(path);
             long timeout = redrive ? REDRIVE_TIMEOUT_SECONDS : REQUEST_TIMEOUT_SECONDS;
+            String text = new String(body, StandardCharsets.UTF_8);
             try {
-                response = (redrive
-                        ? deadLetters.handle(req.getMethod(), req.getPathInfo(), req.getQueryString(), caller)
-                        : features.handle(req.getMethod(), req.getPathInfo(), new String(body, StandardCharsets.UTF_8),
-                                caller))
+                response = (redrive ? deadLetters.handle(req.getMethod(), path, req.getQueryString(), caller)
+                        : RetryPoliciesResource.handles(path) ? retryPolicies.handle(req.getMethod(), path, text, caller)
+                        : features.handle(req.getMethod(), path, text, caller))
                         .get(timeout, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
                 response = new FeaturesResource.Response(503, "{\"reason\":\"no answer within " + timeout
