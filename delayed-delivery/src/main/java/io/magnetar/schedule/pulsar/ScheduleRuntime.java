@@ -18,6 +18,7 @@ import io.magnetar.transaction.TransactionRules;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.apache.bookkeeper.client.api.BookKeeper;
@@ -59,6 +60,9 @@ final class ScheduleRuntime implements AutoCloseable {
     private final TransactionRules transactionRules;
     private final MagnetarMetrics transactionMetrics;
     final LongAdder halvesHeld;
+    /** Memory for records due within seconds, kept so their append does not read them back (all topics). */
+    static final long NEAR_DUE_BUDGET_BYTES = 32L << 20;
+    final AtomicLong nearDueBytes = new AtomicLong();
     final LongAdder transactionsCommitted;
     final LongAdder transactionsRolledBack;
     final LongAdder transactionUnknowns;
@@ -87,6 +91,8 @@ final class ScheduleRuntime implements AutoCloseable {
         m.gauge("messages_held", "scheduled messages waiting for their due time",
                 () -> live.stream().mapToLong(TopicScheduler::held).sum());
         m.gauge("topics", "topics with scheduled messages on this broker", live::size);
+        m.gauge("near_due_bytes", "bytes of records due within seconds kept in memory for their append",
+                nearDueBytes::get);
         m.counter("lateness_millis", "summed lateness of appended messages", appendLateness::sumMillis);
         for (int i = 0; i < IndexStats.LATENESS_BOUNDS_MS.length; i++) {
             int bucket = i;

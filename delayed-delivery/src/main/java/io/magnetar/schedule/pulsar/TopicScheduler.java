@@ -29,6 +29,7 @@ import org.apache.bookkeeper.mledger.ManagedLedgerConfig;
 import org.apache.bookkeeper.mledger.ManagedLedgerException;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.PositionFactory;
+import org.apache.bookkeeper.mledger.impl.EntryImpl;
 import org.apache.pulsar.broker.ServiceConfiguration;
 import org.apache.pulsar.broker.service.Topic.PublishContext;
 import org.apache.pulsar.common.api.proto.CommandSubscribe.InitialPosition;
@@ -79,6 +80,7 @@ final class TopicScheduler implements DelayIndex.Listener {
     private volatile Set<String> recentlyAppended;
     private final Set<Position> pendingAcks = new LinkedHashSet<>();
     private final HalfMessages halves;
+    private final NearDueRecords nearDue;
     private final FailureSteps steps = new FailureSteps();
     private CompletableFuture<Void> deleted;
     /** Set when the log was recovered: dead letters may have been published before the broker stopped. */
@@ -91,6 +93,7 @@ final class TopicScheduler implements DelayIndex.Listener {
         this.runtime = runtime;
         this.topicName = TopicName.get(topic.getName());
         this.halves = new HalfMessages(this, runtime, topicName);
+        this.nearDue = new NearDueRecords(runtime.nearDueBytes, ScheduleRuntime.NEAR_DUE_BUDGET_BYTES);
         this.wakeUp = new WakeUp(runtime.executor(), System::currentTimeMillis, MAX_SLEEP_MILLIS, this::onWake);
     }
 
@@ -150,6 +153,9 @@ final class TopicScheduler implements DelayIndex.Listener {
     }
 
     private void opened(boolean recover) {
+        // An active cursor makes the log copy every new record into the broker's entry cache, to evict it a second
+        // later unread: records are read when due, long after, one at a time.
+        cursor.setInactive();
         index = new DelayIndex(topicName.toString(), new BookKeeperIndexStore(runtime.bookKeeper(), scheduleLog,
                 runtime.replication()), runtime.indexSettings(), System::currentTimeMillis, this, runtime.stats());
         runtime.register(this);
@@ -340,7 +346,14 @@ final class TopicScheduler implements DelayIndex.Listener {
                 @Override
                 public void addComplete(Position position, ByteBuf entryData, Object ctx) {
                     runtime.scheduled.increment();
+                    if (ScheduleRecord.kind(record) != ScheduleRecord.Kind.HALF) {
+                        nearDue.offer(position, record, dueAt, System.currentTimeMillis());
+                    }
                     if (!index.add(position.getLedgerId(), position.getEntryId(), dueAt)) {
+                        ByteBuf kept = nearDue.take(position);
+                        if (kept != null) {
+                            kept.release();
+                        }
                         append(position, record);
                     }
                     record.release();
@@ -463,7 +476,14 @@ final class TopicScheduler implements DelayIndex.Listener {
     private void readAndAppend(List<Position> due) {
         List<CompletableFuture<Entry>> reads = new ArrayList<>(due.size());
         for (Position position : due) {
-            reads.add(read(position));
+            ByteBuf kept = nearDue.take(position);
+            if (kept == null) {
+                reads.add(read(position));
+            } else {
+                reads.add(CompletableFuture.completedFuture(EntryImpl.create(position.getLedgerId(),
+                        position.getEntryId(), kept)));
+                kept.release();
+            }
         }
         CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
             for (int i = 0; i < due.size(); i++) {
@@ -757,6 +777,7 @@ final class TopicScheduler implements DelayIndex.Listener {
         closed = true;
         wakeUp.cancel();
         runtime.unregister(this);
+        nearDue.clear();
         halves.close();
         if (cursor != null) {
             flushAcknowledgements();
