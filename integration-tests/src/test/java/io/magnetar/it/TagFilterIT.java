@@ -431,6 +431,46 @@ class TagFilterIT {
                 "magnetar_interceptor_batch_index_ack_entries_completed_total").orElse(0) >= 20);
     }
 
+    /**
+     * A negatively acknowledged message of a split batch comes back with a growing redelivery count (what a
+     * dead-letter policy counts). The filter splits the batch again on each redelivery; acknowledging its
+     * non-matching indexes anew would reset the entry's count in Pulsar's redelivery tracker.
+     */
+    @Test
+    @Order(8)
+    void redeliveriesOfASplitBatchAreCounted() throws Exception {
+        tagFilterOnForPublic();
+        String topic = "persistent://public/default/tag-filter-redelivery";
+        try (Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("s")
+                .subscriptionType(SubscriptionType.Shared).subscriptionProperties(Map.of("TAGS", "TagA"))
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
+                .enableBatchIndexAcknowledgment(true).negativeAckRedeliveryDelay(100, TimeUnit.MILLISECONDS)
+                .subscribe()) {
+            List<Sent> sent = new ArrayList<>();
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(true)
+                    .batchingMaxMessages(10).batchingMaxPublishDelay(10, TimeUnit.SECONDS).create()) {
+                for (int i = 0; i < 10; i++) {
+                    sent.add(send(producer, "r-" + i, i % 2 == 0 ? "TagA" : "TagB", i, "x"));
+                }
+                producer.flush();
+            }
+            Set<String> want = expected(sent, s -> s.tag.equals("TagA"));
+            for (int delivery = 0; delivery < 3; delivery++) {
+                List<Message<String>> got = new ArrayList<>();
+                while (got.size() < want.size()) {
+                    Message<String> m = consumer.receive(10, TimeUnit.SECONDS);
+                    assertTrue(m != null, "delivery " + delivery + ": got only " + got.size());
+                    got.add(m);
+                }
+                assertEquals(want, values(got), "delivery " + delivery);
+                for (Message<String> m : got) {
+                    assertEquals(delivery, m.getRedeliveryCount(), m.getValue() + " on delivery " + delivery);
+                    consumer.negativeAcknowledge(m);
+                }
+            }
+        }
+    }
+
     /** Publishes one unbatched message per tag, values {@code <prefix>-<tag>}. */
     private static void publishOnePerTag(String topic, String prefix) throws Exception {
         try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(false)
