@@ -341,6 +341,136 @@ class TagFilterIT {
         subscribe(topic, "bad-sql", SubscriptionType.Exclusive, Map.of("SQL92", "a > AND")).close();
     }
 
+    /** Switches tagFilter on for tenant public again (a test before switched it off) and waits for the filter. */
+    private static void tagFilterOnForPublic() throws Exception {
+        Http.Response put = Http.put(pulsar.webUrl() + "/magnetar/v1/tenants/public/features", "{\"tagFilter\": true}");
+        assertEquals(200, put.status(), put.body());
+        Await.until("interceptor sees tagFilter on for public", Duration.ofSeconds(10), () -> Metrics.value(
+                Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_interceptor_flag_tenants_overridden")
+                .orElse(-1) == 1);
+        // the entry filter publishes its flag view once a filtered dispatcher loaded it
+        Await.until("entry filter sees tagFilter on for public", Duration.ofSeconds(10), () -> Metrics.value(
+                Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_filter_flag_tenants_overridden")
+                .orElse(1) == 1);
+    }
+
+    private static Consumer<String> subscribeSplit(String topic, String name, Map<String, String> properties)
+            throws PulsarClientException {
+        return client.newConsumer(Schema.STRING).topic(topic).subscriptionName(name)
+                .subscriptionType(SubscriptionType.Shared).subscriptionProperties(properties)
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
+                .enableBatchIndexAcknowledgment(true).receiverQueueSize(100).subscribe();
+    }
+
+    /** Receives without acknowledging until nothing comes for 2 s. */
+    private static List<Message<String>> receiveUnacknowledged(Consumer<String> consumer) throws Exception {
+        List<Message<String>> got = new ArrayList<>();
+        Message<String> m;
+        while ((m = consumer.receive(2, TimeUnit.SECONDS)) != null) {
+            got.add(m);
+        }
+        return got;
+    }
+
+    private static String consumerState(String topic, String subscription) {
+        try {
+            var sub = admin.topics().getStats(topic).getSubscriptions().get(subscription);
+            return sub.getConsumers().stream().map(c -> "permits=" + c.getAvailablePermits() + " unacked="
+                    + c.getUnackedMessages() + " blocked=" + c.isBlockedConsumerOnUnackedMsgs())
+                    .collect(Collectors.joining(", ", subscription + " backlog=" + sub.getMsgBacklog() + " [", "]"));
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    /**
+     * A Shared consumer that reached its unacknowledged-message limit is blocked by the broker until enough of its
+     * messages are acknowledged. The messages of a split batch are acknowledged by batch index only (the client
+     * never acknowledges the whole entry, the filtered-out indexes were never delivered to it), and Pulsar unblocks
+     * a consumer only on whole-entry acknowledgements: without Magnetar's help the filtered consumer stays blocked
+     * with nothing unacknowledged. The unfiltered subscription of the same topic is the control.
+     */
+    @Test
+    @Order(7)
+    void consumerBlockedOnUnackedMessagesResumesAfterAcknowledgingSplitBatches() throws Exception {
+        tagFilterOnForPublic();
+        String namespace = "public/unacked-limit";
+        admin.namespaces().createNamespace(namespace);
+        admin.namespaces().setMaxUnackedMessagesPerConsumer(namespace, 20);
+        String topic = "persistent://" + namespace + "/split-batches";
+        try (Consumer<String> filtered = subscribeSplit(topic, "tags", Map.of("TAGS", "TagA"));
+             Consumer<String> all = subscribeSplit(topic, "all", Map.of())) {
+            List<Sent> sent = new ArrayList<>();
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(true)
+                    .batchingMaxMessages(10).batchingMaxPublishDelay(10, TimeUnit.SECONDS).create()) {
+                for (int i = 0; i < 200; i++) {
+                    sent.add(send(producer, "s-" + i, i % 2 == 0 ? "TagA" : "TagB", i % 10, "x"));
+                }
+                producer.flush();
+            }
+            for (Consumer<String> consumer : List.of(all, filtered)) {
+                String sub = consumer.getSubscription();
+                Set<String> want = expected(sent, s -> sub.equals("all") || s.tag.equals("TagA"));
+                List<Message<String>> first = receiveUnacknowledged(consumer);
+                assertTrue(first.size() >= 20 && first.size() < want.size(),
+                        sub + ": the broker stopped at the unacknowledged limit: " + first.size() + "; "
+                                + consumerState(topic, sub));
+                for (Message<String> m : first) {
+                    consumer.acknowledge(m);
+                }
+                List<Message<String>> got = new ArrayList<>(first);
+                got.addAll(receiveAll(consumer, want.size() - first.size()));
+                assertEquals(want, values(got), sub + ": every message once the first ones are acknowledged; "
+                        + consumerState(topic, sub));
+                Await.until(sub + " backlog drained", Duration.ofSeconds(20),
+                        () -> consumerState(topic, sub), () -> backlogOrError(topic, sub) == 0);
+            }
+        }
+        // the 20 split batches, acknowledged index by index, left the filtered consumer's pending acknowledgements
+        assertTrue(Metrics.value(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+                "magnetar_interceptor_batch_index_ack_entries_completed_total").orElse(0) >= 20);
+    }
+
+    /**
+     * A negatively acknowledged message of a split batch comes back with a growing redelivery count (what a
+     * dead-letter policy counts). The filter splits the batch again on each redelivery; acknowledging its
+     * non-matching indexes anew would reset the entry's count in Pulsar's redelivery tracker.
+     */
+    @Test
+    @Order(8)
+    void redeliveriesOfASplitBatchAreCounted() throws Exception {
+        tagFilterOnForPublic();
+        String topic = "persistent://public/default/tag-filter-redelivery";
+        try (Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("s")
+                .subscriptionType(SubscriptionType.Shared).subscriptionProperties(Map.of("TAGS", "TagA"))
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
+                .enableBatchIndexAcknowledgment(true).negativeAckRedeliveryDelay(100, TimeUnit.MILLISECONDS)
+                .subscribe()) {
+            List<Sent> sent = new ArrayList<>();
+            try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(true)
+                    .batchingMaxMessages(10).batchingMaxPublishDelay(10, TimeUnit.SECONDS).create()) {
+                for (int i = 0; i < 10; i++) {
+                    sent.add(send(producer, "r-" + i, i % 2 == 0 ? "TagA" : "TagB", i, "x"));
+                }
+                producer.flush();
+            }
+            Set<String> want = expected(sent, s -> s.tag.equals("TagA"));
+            for (int delivery = 0; delivery < 3; delivery++) {
+                List<Message<String>> got = new ArrayList<>();
+                while (got.size() < want.size()) {
+                    Message<String> m = consumer.receive(10, TimeUnit.SECONDS);
+                    assertTrue(m != null, "delivery " + delivery + ": got only " + got.size());
+                    got.add(m);
+                }
+                assertEquals(want, values(got), "delivery " + delivery);
+                for (Message<String> m : got) {
+                    assertEquals(delivery, m.getRedeliveryCount(), m.getValue() + " on delivery " + delivery);
+                    consumer.negativeAcknowledge(m);
+                }
+            }
+        }
+    }
+
     /** Publishes one unbatched message per tag, values {@code <prefix>-<tag>}. */
     private static void publishOnePerTag(String topic, String prefix) throws Exception {
         try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(false)

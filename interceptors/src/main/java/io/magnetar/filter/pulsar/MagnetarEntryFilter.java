@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.bookkeeper.mledger.Entry;
+import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.bookkeeper.mledger.impl.AckSetStateUtil;
 import org.apache.pulsar.broker.service.Subscription;
 import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
@@ -51,6 +52,13 @@ public class MagnetarEntryFilter implements EntryFilter {
             case DROP:
                 return FilterResult.REJECT;
             case DELIVER_MATCHING:
+                // A redelivery of an entry split before: the cursor already has the non-matching indexes
+                // acknowledged, and acknowledging again would reset the entry's redelivery count.
+                if (TagFilterEngine.splitAlreadyApplied(((PersistentSubscription) subscription).getCursor()
+                        .getDeletedBatchIndexesAsLongArray(PositionFactory.create(entry.getLedgerId(),
+                                entry.getEntryId())), verdict.keepAckSet())) {
+                    return FilterResult.ACCEPT;
+                }
                 // Updates the cursor's batch-index state before the dispatcher reads it for this delivery, so
                 // the consumer is sent the entry with the non-matching indexes already acknowledged.
                 List<org.apache.bookkeeper.mledger.Position> keep = Collections.singletonList(

@@ -66,6 +66,28 @@ final class TagFilterEngine {
                 "Subscriptions whose stored filter expression does not compile (they receive every message)"));
     }
 
+    /**
+     * Whether a cursor's batch-index state for an entry already has every non-matching index acknowledged: each
+     * index still set there (not yet acknowledged) is one of {@code keepAckSet}'s. Then the split needs no new
+     * acknowledgement, which matters on redelivery: Pulsar's subscription forgets an entry's redelivery count on
+     * every acknowledgement of it ({@code PersistentSubscription.acknowledgeMessage}).
+     *
+     * @param cursorAckSet the cursor's state ({@code getDeletedBatchIndexesAsLongArray}); null when the cursor has
+     *                     no batch-index state for the entry (never acknowledged by index)
+     */
+    static boolean splitAlreadyApplied(long[] cursorAckSet, long[] keepAckSet) {
+        if (cursorAckSet == null) {
+            return false;
+        }
+        for (int i = 0; i < cursorAckSet.length; i++) {
+            long keep = i < keepAckSet.length ? keepAckSet[i] : 0L;
+            if ((cursorAckSet[i] & ~keep) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     SubscriptionFilterCache cache() {
         return cache;
     }

@@ -2,6 +2,7 @@ package io.magnetar.filter.pulsar;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -254,5 +255,21 @@ class TagFilterEngineTest {
         } finally {
             entry.release();
         }
+    }
+
+    @Test
+    void aSplitIsAppliedOnceTheCursorHoldsOnlyMatchingIndexesUnacknowledged() {
+        long[] keep = {0b0101L};
+        assertFalse(TagFilterEngine.splitAlreadyApplied(null, keep), "never split: acknowledge");
+        assertFalse(TagFilterEngine.splitAlreadyApplied(new long[] {0b1111L}, keep),
+                "the consumer acknowledged some indexes, not the filtered-out ones yet");
+        assertTrue(TagFilterEngine.splitAlreadyApplied(new long[] {0b0101L}, keep), "the redelivery of a split");
+        assertTrue(TagFilterEngine.splitAlreadyApplied(new long[] {0b0100L}, keep),
+                "and of a split the consumer partly acknowledged since");
+        assertFalse(TagFilterEngine.splitAlreadyApplied(new long[] {0b0001L, 0b1L}, keep),
+                "an index past the kept words is not a kept one");
+        assertTrue(TagFilterEngine.splitAlreadyApplied(new long[] {0b0001L}, new long[] {0b0101L, 0b11L}));
+        assertFalse(TagFilterEngine.splitAlreadyApplied(new long[] {0b0101L}, new long[] {0b0100L}),
+                "the subscription's filter changed: index 0 no longer matches");
     }
 }
