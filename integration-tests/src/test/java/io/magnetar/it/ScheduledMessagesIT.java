@@ -2,6 +2,7 @@ package io.magnetar.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,6 +158,7 @@ class ScheduledMessagesIT {
             }
             owner.restart(MultiBrokerCluster.START_TIMEOUT);
             deletingATopicDropsItsScheduledMessages(client, cluster); // first: nothing else is held by now
+            heldAcrossABookieRestart(client, cluster);
             namespaceMaximumDelay(client, cluster);
             deliverAtAtTopicLevelWhenTheNamespaceAsks(client, cluster);
             plainPulsarForTenantsWithTheFeatureOff(client, cluster);
@@ -232,6 +234,47 @@ class ScheduledMessagesIT {
             Await.until("the deleted topic's scheduled message is gone", Duration.ofSeconds(30), () ->
                     Metrics.value(Metrics.scrape(owner.webUrl() + "/metrics/"), "magnetar_schedule_messages_held")
                             .orElse(-1) == 0);
+        }
+    }
+
+    /**
+     * kill -9 of the bookie while scheduled messages wait (the near-due ones kept in the broker's memory too), then
+     * the bookie back on the same data: each comes when due, once, and a send after the restart is held as usual.
+     */
+    private static void heldAcrossABookieRestart(PulsarClient client, MultiBrokerCluster cluster) throws Exception {
+        String topic = "persistent://public/default/bookie-restart";
+        try (Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("s")
+                .subscriptionType(SubscriptionType.Failover).subscribe();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(false)
+                     .sendTimeout(120, TimeUnit.SECONDS).create()) {
+            Map<String, Long> due = new HashMap<>();
+            for (int i = 0; i < 4; i++) {
+                // two due within the in-memory horizon, two beyond it
+                long delayMs = i < 2 ? 8_000 : 20_000;
+                long start = System.currentTimeMillis();
+                producer.newMessage().value("pending-" + i).property("TIMER_DELAY_MS", Long.toString(delayMs)).send();
+                due.put("pending-" + i, start + delayMs);
+            }
+            cluster.killAndRestartBookie(Duration.ofSeconds(3));
+            long start = System.currentTimeMillis();
+            producer.newMessage().value("after-restart").property("TIMER_DELAY_SEC", "2").send();
+            due.put("after-restart", start + 2_000);
+
+            Map<String, Integer> received = new HashMap<>();
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (received.size() < due.size() && System.currentTimeMillis() < deadline) {
+                Message<String> m = consumer.receive(1, TimeUnit.SECONDS);
+                if (m != null) {
+                    assertTrue(System.currentTimeMillis() >= due.get(m.getValue()), m.getValue() + " not before due");
+                    received.merge(m.getValue(), 1, Integer::sum);
+                    consumer.acknowledge(m);
+                }
+            }
+            Message<String> extra = consumer.receive(3, TimeUnit.SECONDS);
+            assertNull(extra == null ? null : extra.getValue(), "nothing twice");
+            Map<String, Integer> once = new TreeMap<>();
+            due.keySet().forEach(value -> once.put(value, 1));
+            assertEquals(once, new TreeMap<>(received), "every message acknowledged to its producer, once");
         }
     }
 

@@ -6,6 +6,7 @@ import io.magnetar.plugin.PluginContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import javax.servlet.ServletRequest;
 import javax.servlet.ServletResponse;
 import org.apache.bookkeeper.mledger.ManagedCursor;
@@ -18,6 +19,7 @@ import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
 import org.apache.pulsar.common.api.proto.BaseCommand;
 import org.apache.pulsar.common.api.proto.CommandAck;
 import org.apache.pulsar.common.intercept.InterceptException;
+import org.apache.pulsar.common.naming.TopicName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,8 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     private SubscriptionPropertiesCheck subscriptionPropertiesCheck;
     private TransactionalProducerCheck transactionalProducerCheck;
     private LongAdder pendingAcksCompleted;
+    /** Only the filter splits batches by index: other tenants' acknowledgements are Pulsar's alone. */
+    private Predicate<String> tagFilter = tenant -> false;
 
     @Override
     public void initialize(PulsarService pulsar) throws Exception {
@@ -52,6 +56,7 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
                 tenant -> flags.isEnabled(tenant, Feature.TRANSACTION),
                 context.metrics().counter("producers_refused", "PRODUCER commands refused, by reason", "reason",
                         "transaction_off"));
+        tagFilter = tenant -> flags.isEnabled(tenant, Feature.TAG_FILTER);
         pendingAcksCompleted = context.metrics().counter("batch_index_ack_entries_completed",
                 "Entries fully acknowledged by batch index, removed from their consumer's pending acknowledgements");
         log.info("Magnetar broker interceptor initialized (default features {})", context.config().defaultFeatures());
@@ -74,7 +79,8 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
     @Override
     public void messageAcked(ServerCnx cnx, Consumer consumer, CommandAck ackCmd) {
         if (!BatchIndexAckCompletion.concerns(ackCmd)
-                || !(consumer.getSubscription() instanceof PersistentSubscription subscription)) {
+                || !(consumer.getSubscription() instanceof PersistentSubscription subscription)
+                || !tagFilter.test(TopicName.get(subscription.getTopicName()).getTenant())) {
             return;
         }
         ManagedCursor cursor = subscription.getCursor();

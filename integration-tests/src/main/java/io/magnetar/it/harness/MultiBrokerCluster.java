@@ -185,6 +185,39 @@ public final class MultiBrokerCluster implements PulsarCluster {
         return Collections.unmodifiableList(brokers);
     }
 
+    /**
+     * kill -9 of the cluster's only bookie, {@code down} without it, then a start on the same journal and ledgers;
+     * returns once it serves again. A bookie refuses to start while its previous registration has not expired
+     * (the killed process's metadata session), so it is started again until it stays up.
+     */
+    public void killAndRestartBookie(Duration down) {
+        String started = "Started component bookie-server";
+        String refused = "Couldn't register bookie";
+        bookie.kill9();
+        PulsarProcess.sleep(down.toMillis());
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (true) {
+            int startedBefore = bookie.logLinesContaining(started).size();
+            int refusedBefore = bookie.logLinesContaining(refused).size();
+            bookie.start();
+            while (bookie.isAlive() && bookie.logLinesContaining(started).size() <= startedBefore
+                    && System.nanoTime() < deadline) {
+                PulsarProcess.sleep(250);
+            }
+            // a bookie whose registration was refused still logs that it started, then exits
+            PulsarProcess.sleep(2_000);
+            if (bookie.isAlive() && bookie.logLinesContaining(refused).size() == refusedBefore) {
+                return;
+            }
+            bookie.kill9();
+            if (System.nanoTime() >= deadline) {
+                throw new IllegalStateException("the bookie did not start again within " + START_TIMEOUT + ":\n"
+                        + bookie.logTail(40));
+            }
+            PulsarProcess.sleep(2_000);
+        }
+    }
+
     @Override
     public void close() {
         CompletableFuture.allOf(brokers.stream().map(b -> CompletableFuture.runAsync(() -> b.process().close()))
