@@ -118,6 +118,21 @@ class PulsarAdaptersTest {
     }
 
     @Test
+    void modularPlacementBeforeAnySheddingCycleReadsTheLoadData() {
+        // Shedding off (or not run yet): placement alone must still see that a is loaded and b empty.
+        MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
+        LoadData loadData = modularLoadData();
+        ServiceConfiguration conf = new ServiceConfiguration();
+        BundleData newBundle = new BundleData(10, 1000, stats(4));
+        loadData.getBundleData().put(bundle(99), newBundle);
+
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Optional.of("b:8080"), strategy.selectBroker(Set.of("a:8080", "b:8080"), newBundle,
+                    loadData, conf));
+        }
+    }
+
+    @Test
     void modularStrategyWithABadKeyUnloadsNothingAndStillPlaces() {
         MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
         LoadData loadData = modularLoadData();
