@@ -61,7 +61,7 @@ public final class SheddingBenchmark {
             return new ModularPolicy(MAGNETAR, magnetar, magnetar, new ServiceConfiguration(), world);
         });
         policies.put(MAGNETAR_EXTENSIBLE, world -> new ExtensiblePolicy(MAGNETAR_EXTENSIBLE,
-                new MagnetarNamespaceUnloadStrategy(() -> world.now), new ServiceConfiguration()));
+                new MagnetarNamespaceUnloadStrategy(() -> world.now), new ServiceConfiguration(), true));
         policies.put("ThresholdShedder+LLTMR", world -> new ModularPolicy("ThresholdShedder+LLTMR",
                 new ThresholdShedder(), new LeastLongTermMessageRate(), new ServiceConfiguration(), world));
         policies.put("ThresholdShedder+LRUW", world -> new ModularPolicy("ThresholdShedder+LRUW",
@@ -75,7 +75,7 @@ public final class SheddingBenchmark {
             return new ModularPolicy("AvgShedder", avg, avg, new ServiceConfiguration(), world);
         });
         policies.put("TransferShedder", world -> new ExtensiblePolicy("TransferShedder",
-                new TransferShedder(new UnloadCounter()), new ServiceConfiguration()));
+                new TransferShedder(new UnloadCounter()), new ServiceConfiguration(), false));
         policies.put(PLACEMENT_ONLY, world -> {
             // Shedding switched off by its own settings: a plan would start only with a broker 100 % (and 50
             // points) above the level. The strategy still reads the load data every cycle, as it places.
