@@ -22,6 +22,12 @@ final class BrokerModel {
 
     long lastReportMillis = Long.MIN_VALUE;
     long lastChangeMillis = Long.MIN_VALUE;
+    /**
+     * Total throughput from the latest report taken clear of this core's moves to or from the broker (none in the
+     * settle time before it, when the report may or may not include them), and when; NaN before the first.
+     */
+    double total = Double.NaN;
+    long totalAtMillis = Long.MIN_VALUE;
 
     void addSample(long atMillis, double throughput, double load, long halfLifeMillis) {
         if (weight > 0) {

@@ -46,13 +46,25 @@ public final class SheddingCore {
      * get there: the disruption of a move is worth a real cut of the peak, not a top-up within the noise.
      */
     static final double BENEFIT_PER_MOVE = 1.0;
+    /** A broker's report lists only some of its bundles when they add up to less than its total by this much. */
+    private static final double PARTIAL_LISTING = 0.01;
     /** Reported load at or above this is taken as capped. */
     private static final double SATURATED = 0.98;
+    /**
+     * For this long after a broker left whose bundles the load manager placed by its own rule (the extensible load
+     * manager: its strategy is not asked), the bands have a third of their usual floor and a deviation needs no
+     * margin over the measurement noise to start a plan: the imbalance that placement left is real, not noise or
+     * drift, and the few reports the leader has (a broker rewrites its report only on a 10-point change or after
+     * 15 minutes) would otherwise hide it behind the noise prior.
+     */
+    static final long ORPHANS_SETTLE_MILLIS = 10 * 60_000;
 
     private final SheddingConfig config;
     private final Map<String, BrokerModel> models = new HashMap<>();
     private final Map<String, BundleHistory> histories = new HashMap<>();
     private final List<Pending> pending = new ArrayList<>();
+    /** This core's moves and placements of the last {@link #PENDING_EXPIRY_MILLIS}, confirmed or not. */
+    private final List<Pending> moved = new ArrayList<>();
     /** Bundles already in the plan being built. */
     private final Set<String> planning = new HashSet<>();
     /** Last reported throughput and when, kept a while after a bundle leaves the reports (its broker died). */
@@ -60,6 +72,8 @@ public final class SheddingCore {
     private LoadSnapshot lastSnapshot;
     private List<Split> splits = List.of();
     private boolean balancing;
+    /** When the core last saw a broker gone whose bundles it did not place (the load manager did). */
+    private long orphansPlacedAt = Long.MIN_VALUE;
     private double noiseSum;
     private double noiseCount;
 
@@ -85,11 +99,13 @@ public final class SheddingCore {
         Map<String, String> owners = new HashMap<>();
         Map<String, Double> listedThroughput = new HashMap<>();
         lastSeenThroughput.values().removeIf(seen -> snapshot.nowMillis() - seen[1] > PENDING_EXPIRY_MILLIS);
+        moved.removeIf(m -> snapshot.nowMillis() - m.atMillis() > PENDING_EXPIRY_MILLIS);
         for (BundleLoad bundle : snapshot.bundles()) {
             lastSeenThroughput.put(bundle.bundle(), new double[] {bundle.throughput(), snapshot.nowMillis()});
             owners.put(bundle.bundle(), bundle.broker());
             listedThroughput.merge(bundle.broker(), bundle.throughput(), Double::sum);
         }
+        noteUnplannedChanges(snapshot.nowMillis(), brokers, owners);
         reconcilePending(snapshot.nowMillis(), brokers, owners);
 
         models.keySet().retainAll(brokers.keySet());
@@ -106,9 +122,53 @@ public final class SheddingCore {
                 trackInnovation(model, throughput, broker.load());
                 model.addSample(broker.reportedAtMillis(), throughput, broker.load(), config.smoothingMillis());
             }
+            if (!movedAround(broker.broker(), broker.reportedAtMillis())) {
+                model.total = broker.throughput();
+                model.totalAtMillis = broker.reportedAtMillis();
+            }
             model.lastReportMillis = broker.reportedAtMillis();
         }
         lastSnapshot = snapshot;
+    }
+
+    /**
+     * Ownership changes this core did not plan: a broker that left (the load manager places its bundles, anywhere,
+     * within seconds) or a bundle listed on another broker than in the previous snapshot without a move of ours.
+     * A broker measures its load over a window (CPU over the last minute) but lists its throughput as of now, so a
+     * report taken across such a change pairs the old load with the new throughput; fitted, it bends the model
+     * (a broker that just received bundles looks cheap per byte) for as long as no new report comes, and a load
+     * report is rewritten only when it changed by 10 points or after 15 minutes. The brokers concerned take no
+     * report into their model until the change has settled; meanwhile their load is predicted from the model they
+     * had, at the throughput they now report.
+     */
+    private void noteUnplannedChanges(long now, Map<String, BrokerLoad> brokers, Map<String, String> owners) {
+        if (lastSnapshot == null) {
+            return;
+        }
+        Set<String> before = new HashSet<>(); // retainBrokers already dropped the brokers it was told about
+        for (BrokerLoad previous : lastSnapshot.brokers()) {
+            before.add(previous.broker());
+        }
+        if (!brokers.keySet().containsAll(before)) {
+            // A broker left and its bundles were not placed through this core (retainBrokers was not called).
+            orphansPlacedAt = now;
+            brokers.keySet().forEach(b -> touchUnplanned(b, now));
+            return;
+        }
+        for (BundleLoad previous : lastSnapshot.bundles()) {
+            String owner = owners.get(previous.bundle());
+            if (owner == null || owner.equals(previous.broker())) {
+                continue;
+            }
+            boolean planned = false;
+            for (Pending p : pending) {
+                planned |= previous.bundle().equals(p.bundle()) && owner.equals(p.to());
+            }
+            if (!planned) {
+                touchUnplanned(previous.broker(), now);
+                touchUnplanned(owner, now);
+            }
+        }
     }
 
     /**
@@ -198,10 +258,14 @@ public final class SheddingCore {
             return moves;
         }
         double level = view.level(active);
-        double triggerBand = Math.max(config.triggerFraction() * level, config.minGap());
+        boolean orphansSettling = orphansSettling(now);
+        double gapFloor = orphansSettling ? config.minGap() / 3 : config.minGap();
+        double triggerBand = Math.max(config.triggerFraction() * level, gapFloor);
         double targetBand = triggerBand * config.targetFraction() / config.triggerFraction();
         splits = view.tooHotToMove(active, level, triggerBand);
-        if (!balancing && view.significantDeviation(active, level) > triggerBand) {
+        boolean start = orphansSettling ? view.maxDeviation(active, level) > targetBand
+                : view.significantDeviation(active, level) > triggerBand;
+        if (!balancing && start) {
             balancing = true;
         }
         if (balancing) {
@@ -228,7 +292,7 @@ public final class SheddingCore {
                 overloaded.add(view.maxLoad(active) > config.overloadThreshold());
             }
             planning.clear();
-            double worth = Math.max(targetBand, config.minGap()) * BENEFIT_PER_MOVE;
+            double worth = Math.max(targetBand, gapFloor) * BENEFIT_PER_MOVE;
             int keep = worthwhilePrefix(steps, peaks, overloaded, triggerBand, worth);
             for (List<Move> step : steps.subList(0, keep)) {
                 for (Move move : step) {
@@ -242,6 +306,11 @@ public final class SheddingCore {
             }
         }
         return moves;
+    }
+
+    /** Whether a broker whose bundles the load manager placed left less than {@link #ORPHANS_SETTLE_MILLIS} ago. */
+    private boolean orphansSettling(long now) {
+        return orphansPlacedAt != Long.MIN_VALUE && now - orphansPlacedAt <= ORPHANS_SETTLE_MILLIS;
     }
 
     /**
@@ -425,7 +494,9 @@ public final class SheddingCore {
 
     private void record(Move move, long now) {
         histories.put(move.bundle(), new BundleHistory(now, move.from()));
-        pending.add(new Pending(move.bundle(), move.from(), move.to(), move.throughput(), now));
+        Pending p = new Pending(move.bundle(), move.from(), move.to(), move.throughput(), now);
+        pending.add(p);
+        moved.add(p);
         touch(move.from(), now);
         touch(move.to(), now);
         if (histories.size() > 100_000) {
@@ -433,7 +504,31 @@ public final class SheddingCore {
         }
     }
 
+    /** A move or placement of this core's, to or from the broker. */
     private void touch(String broker, long now) {
+        BrokerModel model = models.get(broker);
+        if (model != null) {
+            model.lastChangeMillis = Math.max(model.lastChangeMillis, now);
+        }
+    }
+
+    /**
+     * Whether a move of this core's to or from the broker falls within the settle time before {@code atMillis}: a
+     * report taken then may or may not count the moved bundle in its total (one taken at the time of the move
+     * or before does not: this core plans only after reading the reports).
+     */
+    private boolean movedAround(String broker, long atMillis) {
+        for (Pending m : moved) {
+            if ((broker.equals(m.from()) || broker.equals(m.to())) && m.atMillis() < atMillis
+                    && m.atMillis() >= atMillis - config.settleMillis()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An ownership change of someone else's (the load manager placing a departed broker's bundles). */
+    private void touchUnplanned(String broker, long now) {
         BrokerModel model = models.get(broker);
         if (model != null) {
             model.lastChangeMillis = Math.max(model.lastChangeMillis, now);
@@ -487,7 +582,9 @@ public final class SheddingCore {
         }
         double t = view.bundleThroughput(bundle, throughput);
         String chosen = view.leastLoadedAfter(choices, t);
-        pending.add(new Pending(bundle, planned == null ? null : planned.from(), chosen, t, nowMillis));
+        Pending placed = new Pending(bundle, planned == null ? null : planned.from(), chosen, t, nowMillis);
+        pending.add(placed);
+        moved.add(placed);
         touch(chosen, nowMillis);
         return Optional.of(chosen);
     }
@@ -520,7 +617,9 @@ public final class SheddingCore {
         for (BundleLoad orphan : orphans) {
             String to = view.leastLoadedAfter(targets, orphan.throughput());
             view.add(new BundleLoad(orphan.bundle(), to, orphan.throughput()));
-            pending.add(new Pending(orphan.bundle(), orphan.broker(), to, orphan.throughput(), nowMillis));
+            Pending placed = new Pending(orphan.bundle(), orphan.broker(), to, orphan.throughput(), nowMillis);
+            pending.add(placed);
+            moved.add(placed);
             touch(to, nowMillis);
         }
     }
@@ -586,9 +685,9 @@ public final class SheddingCore {
             double clusterSlope = clusterSlope(reports, listed);
             for (String broker : brokers) {
                 BrokerLoad report = reports.get(broker);
-                double unlisted = Math.max(0, report.throughput() - listed.getOrDefault(broker, 0.0));
-                throughput.merge(broker, unlisted, Double::sum);
                 BrokerModel model = models.get(broker);
+                throughput.merge(broker, unlisted(broker, report, listed.getOrDefault(broker, 0.0), model),
+                        Double::sum);
                 double reported = Math.max(report.throughput(), listed.getOrDefault(broker, 0.0));
                 double[] fit = model != null && model.hasSamples() ? model.fit(clusterSlope)
                         : BrokerModel.fitSingle(reported, report.load(), clusterSlope);
@@ -605,6 +704,39 @@ public final class SheddingCore {
                 double samples = model == null ? 0 : model.weight();
                 errors.put(broker, relativeNoise * Math.abs(load(broker)) / Math.sqrt(Math.max(1, samples)));
             }
+        }
+
+        /**
+         * Throughput of the broker's bundles that are not listed. Where a broker lists all its bundles with its
+         * report (the modular load manager), none. The extensible load manager lists each broker's top bundles
+         * only, refreshed every minute, while a broker rewrites its total only on a 10 % change or after 15
+         * minutes: the two disagree after a move (a source's stale total brings back the bundle it gave away as
+         * unlisted load, and the plan moves another). There the total now is that of the broker's latest report
+         * taken clear of our moves (at most {@link #PENDING_EXPIRY_MILLIS} old), adjusted by our moves since, less
+         * the listed bundles it holds now (moves in flight applied).
+         */
+        private double unlisted(String broker, BrokerLoad report, double listedInSnapshot, BrokerModel model) {
+            boolean partialListing = report.throughput() > listedInSnapshot * (1 + PARTIAL_LISTING);
+            if (!partialListing || model == null || Double.isNaN(model.total)
+                    || now - model.totalAtMillis > PENDING_EXPIRY_MILLIS) {
+                return Math.max(0, report.throughput() - listedInSnapshot);
+            }
+            double listedNow = 0;
+            for (BundleLoad bundle : bundles.get(broker)) {
+                listedNow += bundle.throughput();
+            }
+            double total = model.total;
+            for (Pending m : moved) {
+                if (m.bundle() != null && m.atMillis() >= model.totalAtMillis) {
+                    if (broker.equals(m.from())) {
+                        total -= m.throughput();
+                    }
+                    if (broker.equals(m.to())) {
+                        total += m.throughput();
+                    }
+                }
+            }
+            return Math.max(0, total - listedNow);
         }
 
         private double clusterSlope(Map<String, BrokerLoad> reports, Map<String, Double> listed) {

@@ -369,4 +369,78 @@ class SheddingCoreTest {
         List<Boolean> hot = List.of(false, false, false, true, true, false, false);
         assertEquals(5, SheddingCore.worthwhilePrefix(steps, peaks, hot, 20, 1.0));
     }
+
+    @Test
+    void rebalancesWhatTheLoadManagerLeftWhenABrokerLeftAndItPlacedTheBundles() {
+        // Five balanced brokers; "e" leaves and the load manager, not this core, places its four bundles: "a" ends
+        // 4.9 % above the level, inside the 8 % trigger band, so a core that only sees the result leaves it; the core
+        // that saw "e" go knows the imbalance is the blind placement's and brings every broker within the target band.
+        TestCluster cluster = new TestCluster();
+        for (String b : List.of("a", "b", "c", "d")) {
+            cluster.broker(b, 0, SLOPE).bundles(b, 10, b, 5);
+        }
+        cluster.broker("e", 0, SLOPE);
+        double[] orphans = {14, 11, 11, 9};
+        for (int i = 0; i < orphans.length; i++) {
+            cluster.bundle("t/e-" + i + "/0x00000000_0xffffffff", "e", orphans[i]);
+        }
+        SheddingCore sawItLeave = core();
+        for (int i = 0; i < 5; i++) {
+            assertTrue(sawItLeave.plan(cluster.snapshot(i * MINUTE)).isEmpty());
+        }
+        cluster.brokers.remove("e");
+        List<String> targets = List.of("a", "b", "c", "d");
+        for (int i = 0; i < orphans.length; i++) {
+            cluster.owners.put("t/e-" + i + "/0x00000000_0xffffffff", targets.get(i));
+        }
+        double before = cluster.maxOverMean();
+        assertTrue(before > 1.04 && before < 1.08, "max/mean " + before);
+
+        List<List<Move>> blind = run(core(), cluster, 5, 6 * MINUTE);
+        assertTrue(blind.stream().allMatch(List::isEmpty), "inside the trigger band: " + blind);
+
+        List<Move> moves = run(sawItLeave, cluster, 5, 6 * MINUTE).stream().flatMap(List::stream).toList();
+        assertFalse(moves.isEmpty());
+        assertTrue(moves.stream().allMatch(m -> m.from().equals("a")), moves.toString());
+        assertTrue(cluster.maxOverMean() < 1.02, "max/mean " + cluster.maxOverMean());
+        assertTrue(cluster.moveCounts.values().stream().allMatch(n -> n == 1), "a bundle moved twice");
+    }
+
+    @Test
+    void aStaleTotalBehindAFresherTopBundleListingDoesNotMoveTheSameLoadTwice() {
+        // The extensible load manager lists each broker's top 10 bundles, refreshed every minute, while a broker
+        // rewrites its total only on a 10 % change: after the first cycle's moves, "a" still reports its old total
+        // but lists the bundles it kept. Its load did go: nothing more to move.
+        List<BundleLoad> onA = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            onA.add(new BundleLoad("t/ns-" + i + "/0x00000000_0xffffffff", "a", 3));
+        }
+        List<BrokerLoad> reports = List.of(new BrokerLoad("a", 0, 0.6, 60), new BrokerLoad("b", 0, 0.0, 0),
+                new BrokerLoad("c", 0, 0.3, 30));
+        List<BundleLoad> bundlesOfC = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            bundlesOfC.add(new BundleLoad("t/c-" + i + "/0x00000000_0xffffffff", "c", 3));
+        }
+        List<BundleLoad> first = new java.util.ArrayList<>(onA.subList(0, 10));
+        first.addAll(bundlesOfC);
+        SheddingCore core = core();
+        List<Move> moves = core.plan(new LoadSnapshot(30_000, reports, first));
+        assertFalse(moves.isEmpty());
+        assertTrue(moves.stream().allMatch(m -> m.from().equals("a") && m.to().equals("b")), moves.toString());
+
+        // A minute later: the same reports (not rewritten), the listings refreshed.
+        Set<String> movedNames = new HashSet<>();
+        moves.forEach(m -> movedNames.add(m.bundle()));
+        List<BundleLoad> second = new java.util.ArrayList<>(bundlesOfC);
+        int listedOnA = 0;
+        for (BundleLoad bundle : onA) {
+            if (movedNames.contains(bundle.bundle())) {
+                second.add(new BundleLoad(bundle.bundle(), "b", bundle.throughput()));
+            } else if (listedOnA++ < 10) {
+                second.add(bundle);
+            }
+        }
+        List<Move> again = core.plan(new LoadSnapshot(90_000, reports, second));
+        assertTrue(again.isEmpty(), "moved again: " + again);
+    }
 }

@@ -48,11 +48,20 @@ final class ExtensiblePolicy implements SheddingPolicy {
     private final Map<String, Long> recentlyUnloadedBrokers = new HashMap<>();
     private final Set<String> alive = new HashSet<>();
     private final LoadManagerContext context;
+    private final boolean simulatedUpdatedAt;
 
-    ExtensiblePolicy(String name, NamespaceUnloadStrategy strategy, ServiceConfiguration conf) {
+    /**
+     * @param simulatedUpdatedAt stamp {@code updatedAt} in simulated time and leave {@code reportedAt} at the
+     *     previous write's time, as the real reporter's store holds them; false for TransferShedder, which compares
+     *     {@code updatedAt} with the wall clock (there both stay as {@link BrokerLoadData#update} leaves them, and
+     *     {@code reportedAt} is the simulated write time)
+     */
+    ExtensiblePolicy(String name, NamespaceUnloadStrategy strategy, ServiceConfiguration conf,
+                     boolean simulatedUpdatedAt) {
         this.name = name;
         this.strategy = strategy;
         this.conf = conf;
+        this.simulatedUpdatedAt = simulatedUpdatedAt;
         BrokerRegistry registry = (BrokerRegistry) java.lang.reflect.Proxy.newProxyInstance(
                 BrokerRegistry.class.getClassLoader(), new Class<?>[] {BrokerRegistry.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getAvailableBrokerLookupDataAsync")) {
@@ -116,8 +125,15 @@ final class ExtensiblePolicy implements SheddingPolicy {
         if (last == null || needBrokerDataUpdate(broker, last, data, now)) {
             BrokerLoadData copy = new BrokerLoadData();
             copy.update(data);
-            // As BrokerLoadDataReporter stamps what it writes to the store (simulated time; updatedAt stays wall-clock).
-            copy.setReportedAt(now);
+            if (simulatedUpdatedAt) {
+                // BrokerLoadDataReporter measures (updatedAt) just before it writes; it sets reportedAt only once the
+                // push completed, so the stored value is the previous write's time (0 for the first).
+                setUpdatedAt(copy, now);
+                Long previous = publishedAt.get(broker);
+                copy.setReportedAt(previous == null ? 0 : previous);
+            } else {
+                copy.setReportedAt(now);
+            }
             brokerStore.pushAsync(broker, copy);
             BrokerLoadData previous = new BrokerLoadData();
             previous.update(data);
@@ -126,6 +142,17 @@ final class ExtensiblePolicy implements SheddingPolicy {
         }
         if (fresh) {
             bundleStore.pushAsync(broker, topBundles(sample.bundles()));
+        }
+    }
+
+    /** BrokerLoadData has no setter for updatedAt: {@code update} stamps the wall clock. */
+    private static void setUpdatedAt(BrokerLoadData data, long at) {
+        try {
+            java.lang.reflect.Field field = BrokerLoadData.class.getDeclaredField("updatedAt");
+            field.setAccessible(true);
+            field.setLong(data, at);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
         }
     }
 

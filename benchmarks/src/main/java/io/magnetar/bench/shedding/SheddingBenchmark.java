@@ -29,8 +29,13 @@ import org.apache.pulsar.broker.loadbalance.impl.UniformLoadShedder;
  */
 public final class SheddingBenchmark {
     static final String MAGNETAR = "Magnetar";
-    /** The same core behind the extensible load manager: shown for reference, not part of the ratios. */
+    /** The same core behind the extensible load manager; the RESULT line takes the worse of the two rows. */
     static final String MAGNETAR_EXTENSIBLE = "Magnetar/extensible";
+    /**
+     * Magnetar's placement under the modular load manager with its shedding switched off (no unload ever): what
+     * placement alone achieves, printed under a table when the best built-in made no unloads. Not a contender.
+     */
+    static final String PLACEMENT_ONLY = "Magnetar placement only";
 
     private SheddingBenchmark() {
     }
@@ -56,7 +61,7 @@ public final class SheddingBenchmark {
             return new ModularPolicy(MAGNETAR, magnetar, magnetar, new ServiceConfiguration(), world);
         });
         policies.put(MAGNETAR_EXTENSIBLE, world -> new ExtensiblePolicy(MAGNETAR_EXTENSIBLE,
-                new MagnetarNamespaceUnloadStrategy(() -> world.now), new ServiceConfiguration()));
+                new MagnetarNamespaceUnloadStrategy(() -> world.now), new ServiceConfiguration(), true));
         policies.put("ThresholdShedder+LLTMR", world -> new ModularPolicy("ThresholdShedder+LLTMR",
                 new ThresholdShedder(), new LeastLongTermMessageRate(), new ServiceConfiguration(), world));
         policies.put("ThresholdShedder+LRUW", world -> new ModularPolicy("ThresholdShedder+LRUW",
@@ -70,7 +75,16 @@ public final class SheddingBenchmark {
             return new ModularPolicy("AvgShedder", avg, avg, new ServiceConfiguration(), world);
         });
         policies.put("TransferShedder", world -> new ExtensiblePolicy("TransferShedder",
-                new TransferShedder(new UnloadCounter()), new ServiceConfiguration()));
+                new TransferShedder(new UnloadCounter()), new ServiceConfiguration(), false));
+        policies.put(PLACEMENT_ONLY, world -> {
+            // Shedding switched off by its own settings: a plan would start only with a broker 100 % (and 50
+            // points) above the level. The strategy still reads the load data every cycle, as it places.
+            ServiceConfiguration conf = new ServiceConfiguration();
+            conf.getProperties().setProperty("magnetarSheddingTriggerPercent", "100");
+            conf.getProperties().setProperty("magnetarSheddingMinGapPercent", "50");
+            MagnetarLoadSheddingStrategy magnetar = new MagnetarLoadSheddingStrategy(() -> world.now);
+            return new ModularPolicy(PLACEMENT_ONLY, magnetar, magnetar, conf, world);
+        });
         return policies;
     }
 
@@ -142,8 +156,11 @@ public final class SheddingBenchmark {
                 }
                 rows.add(new Row(runs.getKey(), results));
             }
+            Row placementOnly = rows.stream().filter(r -> r.policy().equals(PLACEMENT_ONLY)).findFirst().orElseThrow();
+            rows.remove(placementOnly);
             printTable(out, trace, rows);
             Row magnetar = rows.get(0);
+            Row extensible = rows.get(1);
             Row bestBuiltin = rows.stream().filter(r -> !r.policy().startsWith(MAGNETAR))
                     .min((a, b) -> Double.compare(a.mean(Simulation.Result::maxOverAvg),
                             b.mean(Simulation.Result::maxOverAvg)))
@@ -151,8 +168,22 @@ public final class SheddingBenchmark {
             double balanceRatio = magnetar.mean(Simulation.Result::maxOverAvg)
                     / bestBuiltin.mean(Simulation.Result::maxOverAvg);
             double unloadRatio = ratio(magnetar.unloadsPerHour(), bestBuiltin.unloadsPerHour());
-            out.printf(Locale.ROOT, "best-balancing built-in: %s; Magnetar's max/avg ratio %.3f, unload ratio %s%n",
-                    bestBuiltin.policy(), balanceRatio, format(unloadRatio));
+            double extensibleBalanceRatio = extensible.mean(Simulation.Result::maxOverAvg)
+                    / bestBuiltin.mean(Simulation.Result::maxOverAvg);
+            double extensibleUnloadRatio = ratio(extensible.unloadsPerHour(), bestBuiltin.unloadsPerHour());
+            out.printf(Locale.ROOT, "best-balancing built-in: %s; Magnetar's max/avg ratio %.3f, unload ratio %s; "
+                            + "Magnetar/extensible's %.3f, %s%n", bestBuiltin.policy(), balanceRatio,
+                    format(unloadRatio), extensibleBalanceRatio, format(extensibleUnloadRatio));
+            if (bestBuiltin.unloadsPerHour() == 0 && magnetar.unloadsPerHour() > 0) {
+                double alone = placementOnly.mean(Simulation.Result::maxOverAvg);
+                int cycles = placementOnly.worstMembershipCycles();
+                out.printf(Locale.ROOT, "Magnetar's placement alone, shedding off (%.1f unloads/h): max/avg %.3f (ratio %.3f "
+                                + "to the best built-in's), cycles to converge after joins and leaves %s -> zero "
+                                + "unloads %s its balance%n", placementOnly.unloadsPerHour(), alone,
+                        alone / bestBuiltin.mean(Simulation.Result::maxOverAvg),
+                        cycles == Integer.MAX_VALUE ? "never" : cycles < 0 ? "-" : Integer.toString(cycles),
+                        alone <= bestBuiltin.mean(Simulation.Result::maxOverAvg) ? "match" : "do not match");
+            }
             if (UnloadFloor.applies(trace)) {
                 printFloor(out, trace, bestBuiltin);
             }
@@ -164,12 +195,13 @@ public final class SheddingBenchmark {
                 out.printf(Locale.ROOT, "Magnetar suggested splitting %d bundle(s) over the %d seeds%s (a split is the "
                         + "operator's or Pulsar's auto-split's to make; not simulated)%n", splits, seeds, which);
             }
-            worstBalance = Math.max(worstBalance, balanceRatio);
-            worstUnloads = Math.max(worstUnloads, unloadRatio);
+            worstBalance = Math.max(worstBalance, Math.max(balanceRatio, extensibleBalanceRatio));
+            worstUnloads = Math.max(worstUnloads, Math.max(unloadRatio, extensibleUnloadRatio));
             if (trace.steady) {
-                steadyPingPong += magnetar.repeats();
+                steadyPingPong += magnetar.repeats() + extensible.repeats();
             }
-            maxCycles = Math.max(maxCycles, magnetar.worstMembershipCycles());
+            maxCycles = Math.max(maxCycles,
+                    Math.max(magnetar.worstMembershipCycles(), extensible.worstMembershipCycles()));
         }
         pool.shutdownNow();
         out.println();

@@ -93,7 +93,8 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
             return candidates.stream().sorted().findFirst();
         }
         long now = clock.getAsLong();
-        if (now - lastObservedMillis >= OBSERVE_INTERVAL_MILLIS) {
+        // (lastObservedMillis starts at Long.MIN_VALUE: the subtraction alone would overflow and never observe.)
+        if (lastObservedMillis == Long.MIN_VALUE || now - lastObservedMillis >= OBSERVE_INTERVAL_MILLIS) {
             indexBundleNames(loadData);
             core.observe(PulsarSnapshots.of(loadData, core.config().weights(), now));
             lastObservedMillis = now;

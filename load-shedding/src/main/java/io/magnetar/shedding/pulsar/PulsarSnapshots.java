@@ -50,6 +50,16 @@ final class PulsarSnapshots {
     /** ExtensibleLoadManagerImpl's view: every broker's load data and its top bundles. */
     static LoadSnapshot of(LoadDataStore<BrokerLoadData> brokerStore, LoadDataStore<TopBundlesLoadData> bundleStore,
                            ResourceWeights weights, long now) {
+        Map<String, BrokerLoadData> brokerData = new java.util.TreeMap<>();
+        brokerStore.forEach(brokerData::put);
+        Map<String, TopBundlesLoadData> topBundles = new java.util.TreeMap<>();
+        bundleStore.forEach(topBundles::put);
+        return of(brokerData, topBundles, weights, now);
+    }
+
+    /** As above, from the stores' contents. */
+    static LoadSnapshot of(Map<String, BrokerLoadData> brokerStore, Map<String, TopBundlesLoadData> bundleStore,
+                           ResourceWeights weights, long now) {
         List<BrokerLoad> brokers = new ArrayList<>();
         List<BundleLoad> bundles = new ArrayList<>();
         for (Map.Entry<String, BrokerLoadData> entry : brokerStore.entrySet()) {
@@ -58,11 +68,13 @@ final class PulsarSnapshots {
             double load = weights.weightedMax(data.getCpu().percentUsage(), data.getMemory().percentUsage(),
                     data.getDirectMemory().percentUsage(), data.getBandwidthIn().percentUsage(),
                     data.getBandwidthOut().percentUsage());
-            // reportedAt: when the broker's reporter wrote this to the store; updatedAt: when it measured it.
-            long reportedAt = data.getReportedAt() > 0 ? data.getReportedAt()
-                    : data.getUpdatedAt() > 0 ? data.getUpdatedAt() : now;
+            // updatedAt: when the broker's reporter measured this, just before writing it (what TransferShedder reads
+            // too). The stored reportedAt is the previous write's time: BrokerLoadDataReporter sets it once a push
+            // completes, after the data went out, and clears it to 0 on a tombstone.
+            long reportedAt = data.getUpdatedAt() > 0 ? data.getUpdatedAt()
+                    : data.getReportedAt() > 0 ? data.getReportedAt() : now;
             brokers.add(new BrokerLoad(broker, reportedAt, load, data.getMsgThroughputIn() + data.getMsgThroughputOut()));
-            Optional<TopBundlesLoadData> top = bundleStore.get(broker);
+            Optional<TopBundlesLoadData> top = Optional.ofNullable(bundleStore.get(broker));
             if (top.isPresent()) {
                 for (TopBundlesLoadData.BundleLoadData bundle : top.get().getTopBundlesLoadData()) {
                     if (movable(bundle.bundleName())) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.common.collect.Multimap;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -118,6 +119,21 @@ class PulsarAdaptersTest {
     }
 
     @Test
+    void modularPlacementBeforeAnySheddingCycleReadsTheLoadData() {
+        // Shedding off (or not run yet): placement alone must still see that a is loaded and b empty.
+        MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
+        LoadData loadData = modularLoadData();
+        ServiceConfiguration conf = new ServiceConfiguration();
+        BundleData newBundle = new BundleData(10, 1000, stats(4));
+        loadData.getBundleData().put(bundle(99), newBundle);
+
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Optional.of("b:8080"), strategy.selectBroker(Set.of("a:8080", "b:8080"), newBundle,
+                    loadData, conf));
+        }
+    }
+
+    @Test
     void modularStrategyWithABadKeyUnloadsNothingAndStillPlaces() {
         MagnetarLoadSheddingStrategy strategy = new MagnetarLoadSheddingStrategy(() -> NOW);
         LoadData loadData = modularLoadData();
@@ -148,16 +164,85 @@ class PulsarAdaptersTest {
     @Test
     void extensibleStrategyKeepsItsMovesInFlightUntilAReportWrittenAfterThemShowsThem() {
         ServiceConfiguration conf = new ServiceConfiguration();
-        // Reports written before the first cycle; their wall-clock updatedAt is far later than this clock.
-        LoadManagerContext context = extensibleContext(conf, NOW - 5_000);
-        long[] clock = {NOW};
+        // BrokerLoadData.update stamps updatedAt (the measurement time the adapter reads) from the wall clock; the
+        // stored reportedAt is the previous write's time.
+        long written = System.currentTimeMillis();
+        LoadManagerContext context = extensibleContext(conf, written - 600_000);
+        long[] clock = {written + 5_000};
         MagnetarNamespaceUnloadStrategy strategy = new MagnetarNamespaceUnloadStrategy(() -> clock[0]);
 
         assertFalse(strategy.findBundlesForUnloading(context, new HashMap<>(), new HashMap<>()).isEmpty());
-        clock[0] = NOW + 60_000; // next cycle, no report written since: the moves are still in flight
+        clock[0] = written + 65_000; // next cycle, no report written since: the moves are still in flight
         Set<UnloadDecision> again = strategy.findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
 
         assertTrue(again.isEmpty(), "planned onto b again: " + again);
+    }
+
+    @Test
+    void extensibleStrategyKeepsARegisteredBrokerWhoseLoadDataIsBrieflyTombstoned() {
+        // a hot, b and c empty; the first cycle moves bundles onto both. Before the next cycle b gains a bundle,
+        // and its reporter removes its entries from both stores until its next report: b is still registered.
+        ServiceConfiguration conf = new ServiceConfiguration();
+        long written = System.currentTimeMillis();
+        MapStore<BrokerLoadData> brokers = new MapStore<>();
+        MapStore<TopBundlesLoadData> bundles = new MapStore<>();
+        TopBundlesLoadData topOfA = new TopBundlesLoadData();
+        double total = 0;
+        for (int i = 0; i < 10; i++) {
+            NamespaceBundleStats stats = stats(4 + i * 0.25);
+            total += stats.msgThroughputIn + stats.msgThroughputOut;
+            topOfA.getTopBundlesLoadData().add(new TopBundlesLoadData.BundleLoadData(bundle(i), stats));
+        }
+        BrokerLoadData a = new BrokerLoadData();
+        a.update(usage(70), total / 2, total / 2, 1000, 1000, 10, 10, conf);
+        brokers.pushAsync("a:8080", a);
+        bundles.pushAsync("a:8080", topOfA);
+        for (String idle : List.of("b:8080", "c:8080")) {
+            BrokerLoadData data = new BrokerLoadData();
+            data.update(usage(2), 0, 0, 0, 0, 0, 0, conf);
+            brokers.pushAsync(idle, data);
+        }
+        LoadManagerContext context = context(conf, brokers, bundles, List.of("a:8080", "b:8080", "c:8080"));
+        long[] clock = {written + 5_000};
+        MagnetarNamespaceUnloadStrategy strategy = new MagnetarNamespaceUnloadStrategy(() -> clock[0]);
+        Set<UnloadDecision> first = strategy.findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
+        assertTrue(first.stream().anyMatch(d -> d.getUnload().destBroker().equals(Optional.of("b:8080"))),
+                first.toString());
+
+        brokers.removeAsync("b:8080");
+        clock[0] = written + 65_000;
+        Set<UnloadDecision> again = strategy.findBundlesForUnloading(context, new HashMap<>(), new HashMap<>());
+
+        assertTrue(again.isEmpty(), "the moves onto b were forgotten and made again elsewhere: " + again);
+    }
+
+    private static LoadManagerContext context(ServiceConfiguration conf, MapStore<BrokerLoadData> brokers,
+                                              MapStore<TopBundlesLoadData> bundles, List<String> registered) {
+        BrokerRegistry registry = (BrokerRegistry) java.lang.reflect.Proxy.newProxyInstance(
+                BrokerRegistry.class.getClassLoader(), new Class<?>[] {BrokerRegistry.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("getAvailableBrokersAsync")) {
+                        return CompletableFuture.completedFuture(new java.util.ArrayList<>(registered));
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        return new LoadManagerContext() {
+            public ServiceConfiguration brokerConfiguration() {
+                return conf;
+            }
+
+            public LoadDataStore<BrokerLoadData> brokerLoadDataStore() {
+                return brokers;
+            }
+
+            public LoadDataStore<TopBundlesLoadData> topBundleLoadDataStore() {
+                return bundles;
+            }
+
+            public BrokerRegistry brokerRegistry() {
+                return registry;
+            }
+        };
     }
 
     /** Broker a with 10 bundles at 70 % CPU, b empty at 2 %, both reports written at {@code reportedAt}. */
