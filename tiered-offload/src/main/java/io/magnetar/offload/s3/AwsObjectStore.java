@@ -46,9 +46,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * {@link ObjectStore} on the AWS SDK for Java v2 with JDK-only HTTP clients: no Netty, so nothing depends on the
  * broker's Netty version. Two clients per store configuration, shared by every offloader using it and closed by the
  * factory: the SDK's {@code url-connection-client} for GETs and small requests (it reads responses with a third of
- * the CPU of {@code java.net.http} here, but buffers request bodies whole), and {@link JdkHttpClient} for upload
- * bodies (parts and streamed PUTs), which it sends as they come, on connections of their own: a streamed body's
- * reads may wait for BookKeeper.
+ * the CPU of {@code java.net.http} here, but buffers request bodies whole), and {@link StreamingUrlConnectionClient}
+ * for upload bodies (parts and streamed PUTs), which it sends as they come at their declared length, through one
+ * reused buffer.
  *
  * <p>With {@link UploadIntegrity#CRC32C} (the default) upload bodies go unsigned with a CRC32C the store verifies:
  * buffered bodies (parts, whole PUTs above 1 MiB) carry {@code x-amz-checksum-crc32c} computed here, streamed PUTs
@@ -80,7 +80,7 @@ public final class AwsObjectStore implements ObjectStore {
 
     /** The client for upload bodies: with {@link UploadIntegrity#CRC32C}, bodies unsigned on plain HTTP too. */
     public static S3Client newUploadClient(OffloadConfig config) {
-        return newClient(config, new JdkHttpClient(Duration.ofSeconds(10), Duration.ofMinutes(10)),
+        return newClient(config, new StreamingUrlConnectionClient(Duration.ofSeconds(10), Duration.ofMinutes(10)),
                 config.uploadIntegrity() == UploadIntegrity.CRC32C);
     }
 
