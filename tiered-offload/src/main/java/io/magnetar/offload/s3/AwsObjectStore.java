@@ -109,6 +109,11 @@ public final class AwsObjectStore implements ObjectStore {
         if (unsignedPayload) {
             builder.putAuthScheme(new UnsignedPayloadAuthScheme());
         }
+        if (http instanceof StreamingUrlConnectionClient) {
+            // HttpURLConnection has no timeout on writing a body: a store that stops reading is cut off here (the
+            // SDK aborts the attempt, which disconnects)
+            builder.overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofMinutes(10)));
+        }
         // The SDK finds its S3 interceptors and service metadata through the context class loader: make it the
         // NAR's, not whatever broker thread calls create().
         Thread thread = Thread.currentThread();

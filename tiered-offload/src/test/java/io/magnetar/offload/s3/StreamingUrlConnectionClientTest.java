@@ -134,4 +134,39 @@ class StreamingUrlConnectionClientTest {
         assertTrue(bodies.containsKey("/bucket/gone"));
         assertNull(r.httpResponse().firstMatchingHeader("x-none").orElse(null));
     }
+
+    @Test
+    void abortingCutsOffABodyAStoreHasStoppedReading() throws Exception {
+        try (java.net.ServerSocket stalled = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return stalled.accept(); // and never reads
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            byte[] body = new byte[64 << 20]; // far more than the socket buffers hold
+            SdkHttpRequest r = SdkHttpRequest.builder().method(SdkHttpMethod.PUT)
+                    .uri(URI.create("http://127.0.0.1:" + stalled.getLocalPort() + "/bucket/key"))
+                    .putHeader("Content-Length", Integer.toString(body.length)).build();
+            software.amazon.awssdk.http.ExecutableHttpRequest call = client.prepareRequest(HttpExecuteRequest.builder()
+                    .request(r).contentStreamProvider(ContentStreamProvider.fromByteArrayUnsafe(body)).build());
+            java.util.concurrent.CompletableFuture<Throwable> outcome =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            call.call();
+                            return null;
+                        } catch (Throwable t) {
+                            return t;
+                        }
+                    });
+            java.net.Socket peer = accepted.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertFalse(outcome.isDone(), "the write waits for the store");
+            call.abort();
+            Throwable t = outcome.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(t instanceof IOException, "the call failed with an IOException: " + t);
+            peer.close();
+        }
+    }
 }
