@@ -52,13 +52,24 @@ final class StreamingUrlConnectionClient implements SdkHttpClient {
             throw new UncheckedIOException(e);
         }
         return new ExecutableHttpRequest() {
+            private volatile boolean aborted;
+
             @Override
             public HttpExecuteResponse call() throws IOException {
-                return execute(c, sdk, request.contentStreamProvider());
+                try {
+                    return execute(c, sdk, request.contentStreamProvider());
+                } catch (RuntimeException e) {
+                    if (aborted) {
+                        // disconnect() from another thread can leave HttpURLConnection's internals half torn down
+                        throw new IOException("aborted: " + sdk.method() + " " + sdk.encodedPath(), e);
+                    }
+                    throw e;
+                }
             }
 
             @Override
             public void abort() {
+                aborted = true;
                 c.disconnect();
             }
         };

@@ -137,6 +137,8 @@ class StreamingUrlConnectionClientTest {
 
     @Test
     void abortingCutsOffABodyAStoreHasStoppedReading() throws Exception {
+        // the abort may also land while the connection is being set up: an IOException either way (the SDK's timeout
+        // and cancellation expect one)
         try (java.net.ServerSocket stalled = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
                     java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -162,6 +164,12 @@ class StreamingUrlConnectionClientTest {
                         }
                     });
             java.net.Socket peer = accepted.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (peer.getInputStream().available() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // until the body is on its way (unread on the peer's side)
+            }
+            assertTrue(peer.getInputStream().available() > 0, "the request reached the peer");
+            Thread.sleep(200);
             assertFalse(outcome.isDone(), "the write waits for the store");
             call.abort();
             Throwable t = outcome.get(30, java.util.concurrent.TimeUnit.SECONDS);
