@@ -37,6 +37,7 @@ public final class OffloadConfig {
     public static final String READ_CACHE = "ReadCacheBytes";
     public static final String ORPHAN_AGE = "OrphanUploadAgeSeconds";
     public static final String COMPRESSION = "Compression";
+    public static final String UPLOAD_INTEGRITY = "UploadIntegrity";
 
     private static final long MIB = 1024 * 1024;
     // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens, alphanumeric at both ends.
@@ -45,6 +46,16 @@ public final class OffloadConfig {
 
     /** Where the credentials come from; the secret itself is never part of {@link #toString()}. */
     public enum CredentialSource { CONFIG, ENVIRONMENT, SDK_DEFAULT_CHAIN }
+
+    /**
+     * How the store can tell an uploaded body arrived intact. {@code CRC32C}: the body is not signed (SigV4 still
+     * signs the request and its headers), a CRC32C of it goes along ({@code x-amz-checksum-crc32c}, as a header for
+     * buffered bodies, as an aws-chunked trailer for streamed ones) and the store refuses a body that does not match;
+     * cheap (hardware CRC32C). {@code SIGNED}: the SDK's own behaviour, which over plain HTTP signs the body chunk by
+     * chunk (SHA-256 of every byte, so a party on the network path cannot alter it undetected; over HTTPS the body
+     * is unsigned and TLS protects it), for stores that refuse aws-chunked trailers or checksum headers.
+     */
+    public enum UploadIntegrity { CRC32C, SIGNED }
 
     private final String bucket;
     private final String region;
@@ -64,12 +75,14 @@ public final class OffloadConfig {
     private final long readCacheBytes;
     private final long orphanUploadAgeSeconds;
     private final EntryCodec.Kind compression;
+    private final UploadIntegrity uploadIntegrity;
 
     private OffloadConfig(String bucket, String region, Optional<URI> endpoint, boolean pathStyle,
                           CredentialSource credentialSource, String accessKeyId, String secretAccessKey,
                           String prefix, long partSizeBytes, int uploadConcurrency, long uploadMemoryBytes,
                           long readChunkBytes, int ioThreads, long singlePutMaxBytes, long readAheadBytes,
-                          long readCacheBytes, long orphanUploadAgeSeconds, EntryCodec.Kind compression) {
+                          long readCacheBytes, long orphanUploadAgeSeconds, EntryCodec.Kind compression,
+                          UploadIntegrity uploadIntegrity) {
         this.bucket = bucket;
         this.region = region;
         this.endpoint = endpoint;
@@ -88,6 +101,7 @@ public final class OffloadConfig {
         this.readCacheBytes = readCacheBytes;
         this.orphanUploadAgeSeconds = orphanUploadAgeSeconds;
         this.compression = compression;
+        this.uploadIntegrity = uploadIntegrity;
     }
 
     /** From the policies and the process environment. */
@@ -199,7 +213,19 @@ public final class OffloadConfig {
         long orphanAge = parseLong(EXTRA + ORPHAN_AGE, x.apply(ORPHAN_AGE), 24 * 3600, 60, 365L * 24 * 3600);
         return new OffloadConfig(bucket, region, endpoint, pathStyle, source, id, secret,
                 prefix == null ? "" : prefix, partSize, concurrency, memory, readChunk, ioThreads, singlePut,
-                readAhead, readCache, orphanAge, EntryCodec.parse(EXTRA + COMPRESSION, x.apply(COMPRESSION)));
+                readAhead, readCache, orphanAge, EntryCodec.parse(EXTRA + COMPRESSION, x.apply(COMPRESSION)),
+                parseIntegrity(EXTRA + UPLOAD_INTEGRITY, x.apply(UPLOAD_INTEGRITY)));
+    }
+
+    static UploadIntegrity parseIntegrity(String key, String value) {
+        if (value == null) {
+            return UploadIntegrity.CRC32C;
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "crc32c" -> UploadIntegrity.CRC32C;
+            case "signed" -> UploadIntegrity.SIGNED;
+            default -> throw new IllegalArgumentException(key + ": '" + value + "' must be crc32c or signed");
+        };
     }
 
     private static URI parseEndpoint(String text) {
@@ -319,14 +345,15 @@ public final class OffloadConfig {
         }
         return new OffloadConfig(bucket, otherRegion, otherEndpoint, pathStyle, credentialSource, accessKeyId,
                 secretAccessKey, prefix, partSizeBytes, uploadConcurrency, uploadMemoryBytes, readChunkBytes, ioThreads,
-                singlePutMaxBytes, readAheadBytes, readCacheBytes, orphanUploadAgeSeconds, compression);
+                singlePutMaxBytes, readAheadBytes, readCacheBytes, orphanUploadAgeSeconds, compression,
+                uploadIntegrity);
     }
 
     /** What identifies the S3 client to use: same store, same credentials. */
     public String clientKey() {
         return region + '|' + endpoint.map(URI::toString).orElse("") + '|' + pathStyle + '|' + credentialSource
                 + '|' + (accessKeyId == null ? "" : accessKeyId) + '|'
-                + (secretAccessKey == null ? 0 : secretAccessKey.hashCode());
+                + (secretAccessKey == null ? 0 : secretAccessKey.hashCode()) + '|' + uploadIntegrity;
     }
 
     @Override
@@ -338,7 +365,8 @@ public final class OffloadConfig {
                 + ", uploadMemory=" + uploadMemoryBytes + ", singlePutMax=" + singlePutMaxBytes + ", readChunk="
                 + readChunkBytes + ", readAhead=" + readAheadBytes + ", readCache=" + readCacheBytes
                 + ", orphanUploadAge=" + orphanUploadAgeSeconds + "s, compression="
-                + compression.name().toLowerCase(Locale.ROOT) + ", ioThreads=" + ioThreads;
+                + compression.name().toLowerCase(Locale.ROOT) + ", uploadIntegrity="
+                + uploadIntegrity.name().toLowerCase(Locale.ROOT) + ", ioThreads=" + ioThreads;
     }
 
     /** Ledgers up to this size are one streamed PUT, larger ones a multipart upload. */
@@ -364,6 +392,11 @@ public final class OffloadConfig {
     /** How entries are stored: as they are, or zstd-compressed where that makes them smaller. */
     public EntryCodec.Kind compression() {
         return compression;
+    }
+
+    /** What guards uploaded bodies: a CRC32C the store checks (unsigned body), or the SDK's payload signing. */
+    public UploadIntegrity uploadIntegrity() {
+        return uploadIntegrity;
     }
 
     private static String mask(String id) {

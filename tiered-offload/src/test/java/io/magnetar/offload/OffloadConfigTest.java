@@ -55,6 +55,29 @@ class OffloadConfigTest {
     }
 
     @Test
+    void uploadBodiesCarryACrc32cByDefaultAndSignedIsTheAlternative() {
+        String[] store = {"managedLedgerOffloadBucket", "offload",
+                "managedLedgerOffloadServiceEndpoint", "http://127.0.0.1:9000"};
+        OffloadConfig dflt = parse(NO_ENV, store);
+        assertEquals(OffloadConfig.UploadIntegrity.CRC32C, dflt.uploadIntegrity());
+        OffloadConfig signed = parse(NO_ENV, "managedLedgerOffloadBucket", "offload",
+                "managedLedgerOffloadServiceEndpoint", "http://127.0.0.1:9000",
+                "managedLedgerOffloadExtraConfigUploadIntegrity", "Signed");
+        assertEquals(OffloadConfig.UploadIntegrity.SIGNED, signed.uploadIntegrity());
+        assertEquals(OffloadConfig.UploadIntegrity.CRC32C, parse(NO_ENV, "managedLedgerOffloadBucket", "offload",
+                "managedLedgerOffloadServiceEndpoint", "http://127.0.0.1:9000",
+                "managedLedgerOffloadExtraConfigUploadIntegrity", "crc32c").uploadIntegrity());
+        // the upload client differs, so the two settings never share one
+        assertFalse(dflt.clientKey().equals(signed.clientKey()));
+        assertTrue(signed.toString().contains("uploadIntegrity=signed"), signed.toString());
+        assertEquals(OffloadConfig.UploadIntegrity.SIGNED,
+                signed.at(java.util.Optional.empty(), "eu-west-1").uploadIntegrity());
+        assertRefused("managedLedgerOffloadExtraConfigUploadIntegrity", "managedLedgerOffloadBucket", "offload",
+                "managedLedgerOffloadServiceEndpoint", "http://127.0.0.1:9000",
+                "managedLedgerOffloadExtraConfigUploadIntegrity", "md5");
+    }
+
+    @Test
     void awsNeedsARegionAndUsesVirtualHostedAddressing() {
         assertRefused("managedLedgerOffloadRegion", "managedLedgerOffloadBucket", "offload");
         OffloadConfig c = parse(NO_ENV, "managedLedgerOffloadBucket", "offload", "managedLedgerOffloadRegion", "eu-west-1");

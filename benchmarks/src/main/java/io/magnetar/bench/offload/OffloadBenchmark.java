@@ -281,10 +281,31 @@ public final class OffloadBenchmark {
     private void offload(PulsarAdmin admin, String topic, List<LedgerInfo> data, Figures f, long brokerPid,
                          S3ProxyServer s3, Driver d, long latency) throws Exception {
         int objectsBefore = s3.list(d.bucket, "").size();
+        String jfr = System.getenv("MAGNETAR_BENCH_OFFLOAD_PROFILE");
+        boolean record = jfr != null && "true".equals(System.getenv("MAGNETAR_BENCH_OFFLOAD_JFR"));
+        String recording = "offload-" + d.label + "-" + latency + "ms";
+        Map<String, Double> threadsBefore = jfr == null ? Map.of() : threadCpu(brokerPid);
+        if (record) {
+            jcmd(brokerPid, "JFR.start", "name=" + recording, "settings=" + jfrSettings(jfr));
+        }
         double cpu = cpuSeconds(brokerPid);
         double s3cpu = cpuSeconds(s3.pid());
         double seconds = offloadAndWait(admin, topic, data);
         f.offloadCpu = cpuSeconds(brokerPid) - cpu;
+        if (record) {
+            jcmd(brokerPid, "JFR.stop", "name=" + recording,
+                    "filename=" + Paths.get(jfr).toAbsolutePath().resolve(recording + ".jfr"));
+        }
+        if (jfr != null) {
+            Map<String, Double> after = threadCpu(brokerPid);
+            StringBuilder b = new StringBuilder();
+            after.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0.0)))
+                    .filter(e -> e.getValue() >= 0.01)
+                    .sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+                    .forEach(e -> b.append(String.format("%8.2f %s%n", e.getValue(), e.getKey())));
+            Files.writeString(Paths.get(jfr).resolve(recording + "-threads.txt"), b.toString());
+        }
         f.s3proxyCpu += cpuSeconds(s3.pid()) - s3cpu;
         f.ledgerBytes = data.stream().mapToLong(l -> l.size).sum();
         f.ledgers = data.size();
@@ -459,6 +480,55 @@ public final class OffloadBenchmark {
         } catch (IOException e) {
             return "unknown";
         }
+    }
+
+    /**
+     * {@code jcmd pid command args...}. With {@code MAGNETAR_BENCH_OFFLOAD_PROFILE=DIR} in the environment, the
+     * broker's CPU seconds per thread name over each driver's offload phase go to
+     * {@code DIR/offload-<driver>-<latency>ms-threads.txt}; with {@code MAGNETAR_BENCH_OFFLOAD_JFR=true} as well, the
+     * phase is recorded with JFR (stacks sampled every millisecond) into {@code DIR/offload-<driver>-<latency>ms.jfr}.
+     */
+    private static void jcmd(long pid, String... command) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("jcmd", Long.toString(pid)));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " exited with " + p.exitValue());
+        }
+    }
+
+    /** A copy of JFR's profile settings sampling Java and native stacks every millisecond. */
+    private static String jfrSettings(String dir) throws IOException {
+        Path jfc = Paths.get(dir).toAbsolutePath().resolve("sample-1ms.jfc");
+        if (!Files.exists(jfc)) {
+            Path profile = Paths.get(System.getProperty("java.home"), "lib", "jfr", "profile.jfc");
+            String text = Files.readString(profile);
+            text = java.util.regex.Pattern.compile("(<event name=\"jdk\\.(?:ExecutionSample|NativeMethodSample)\">"
+                    + "(?:(?!</event>).)*?<setting name=\"period\"[^>]*>)[^<]*<", java.util.regex.Pattern.DOTALL)
+                    .matcher(text).replaceAll("$11 ms<");
+            Files.writeString(jfc, text);
+        }
+        return jfc.toString();
+    }
+
+    /** CPU seconds per thread name (threads of one name summed) of a process, from /proc/<pid>/task. */
+    private static Map<String, Double> threadCpu(long pid) throws IOException {
+        Map<String, Double> cpu = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Paths.get("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+                } catch (IOException gone) {
+                    continue;
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "N");
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                cpu.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+            }
+        }
+        return cpu;
     }
 
     /** utime + stime of a process, in seconds, from /proc/<pid>/stat. */

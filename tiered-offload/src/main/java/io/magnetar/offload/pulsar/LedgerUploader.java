@@ -6,6 +6,7 @@ import io.magnetar.offload.format.LedgerIndex;
 import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
 import io.magnetar.offload.format.TransferPlan;
+import io.magnetar.offload.s3.BlockPool;
 import io.magnetar.offload.s3.BytePipe;
 import io.magnetar.offload.s3.ObjectStore;
 import io.netty.buffer.ByteBuf;
@@ -239,6 +240,9 @@ final class LedgerUploader {
         // blocks are reused, so their size (a humongous G1 allocation) is paid once per ledger
         private static final int BLOCK = 1024 * 1024;
         private static final int BLOCKS = 8;
+        // broker-wide (one NAR class loader): idle blocks of finished pipes for the next ledger, at most two pipes'
+        // worth (16 MiB) beside the budget's reservations
+        private static final BlockPool POOL = new BlockPool(BLOCK, 2 * BLOCKS);
         private final String key;
         private final long expected;
         private final BytePipe pipe;
@@ -253,7 +257,7 @@ final class LedgerUploader {
             int block = (int) Math.max(MIN_BUFFER, Math.min(BLOCK, expected));
             this.reserved = Math.min((long) block * BLOCKS, Math.max(block, expected));
             reserve(budget, reserved, () -> { });
-            this.pipe = new BytePipe(block, reserved);
+            this.pipe = block == POOL.blockSize() ? new BytePipe(reserved, POOL) : new BytePipe(block, reserved);
             CompletableFuture<Void> p;
             try {
                 p = CompletableFuture.runAsync(() -> {
@@ -312,6 +316,7 @@ final class LedgerUploader {
             try {
                 await(put, 600);
                 metrics.uploadedParts.increment();
+                pipe.recycle(); // the request is over: nobody reads the blocks any more
             } finally {
                 release();
             }

@@ -91,7 +91,7 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
         return new MagnetarOffloader(policies, config, at -> stores.computeIfAbsent(at, l -> {
             // a ledger recorded elsewhere (endpoint or region changed since): the same credentials, pointed there
             S3Client[] pair = clientsFor(config.at(l.endpoint(), l.region()));
-            return AwsObjectStore.on(pair[0], pair[1], l.bucket());
+            return AwsObjectStore.on(pair[0], pair[1], l.bucket(), config.uploadIntegrity());
         }),
                 budget, readCache, sweeper, offloadThreads, io, metrics);
     }

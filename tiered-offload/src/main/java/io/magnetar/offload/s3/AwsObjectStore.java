@@ -1,6 +1,7 @@
 package io.magnetar.offload.s3;
 
 import io.magnetar.offload.OffloadConfig;
+import io.magnetar.offload.OffloadConfig.UploadIntegrity;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -8,6 +9,9 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -23,6 +27,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -41,9 +46,14 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * {@link ObjectStore} on the AWS SDK for Java v2 with JDK-only HTTP clients: no Netty, so nothing depends on the
  * broker's Netty version. Two clients per store configuration, shared by every offloader using it and closed by the
  * factory: the SDK's {@code url-connection-client} for GETs and small requests (it reads responses with a third of
- * the CPU of {@code java.net.http} here, but buffers request bodies whole), and {@link JdkHttpClient} for upload
- * bodies (parts and streamed PUTs), which it sends as they come, on connections of their own: a streamed body's
- * reads may wait for BookKeeper.
+ * the CPU of {@code java.net.http} here, but buffers request bodies whole), and {@link StreamingUrlConnectionClient}
+ * for upload bodies (parts and streamed PUTs), which it sends as they come at their declared length, through one
+ * reused buffer.
+ *
+ * <p>With {@link UploadIntegrity#CRC32C} (the default) upload bodies go unsigned with a CRC32C the store verifies:
+ * buffered bodies (parts, whole PUTs above 1 MiB) carry {@code x-amz-checksum-crc32c} computed here, streamed PUTs
+ * an aws-chunked trailer the SDK computes as the body goes out; multipart uploads declare CRC32C at creation and list
+ * each part's checksum at completion. With {@link UploadIntegrity#SIGNED} the SDK signs bodies as it does by default.
  */
 public final class AwsObjectStore implements ObjectStore {
     private static final String OCTET_STREAM = "application/octet-stream";
@@ -51,11 +61,15 @@ public final class AwsObjectStore implements ObjectStore {
     private final S3Client s3;
     private final S3Client uploads;
     private final String bucket;
+    private final boolean crc32c;
+    // CRC32C mode: each open multipart upload's part checksums (part number -> base64), for its completion
+    private final Map<String, Map<Integer, String>> partChecksums = new ConcurrentHashMap<>();
 
-    private AwsObjectStore(S3Client s3, S3Client uploads, String bucket) {
+    private AwsObjectStore(S3Client s3, S3Client uploads, String bucket, UploadIntegrity integrity) {
         this.s3 = s3;
         this.uploads = uploads;
         this.bucket = bucket;
+        this.crc32c = integrity == UploadIntegrity.CRC32C;
     }
 
     /** The client for GETs and small requests. */
@@ -64,13 +78,18 @@ public final class AwsObjectStore implements ObjectStore {
                 .socketTimeout(Duration.ofSeconds(60)).build());
     }
 
-    /** The client for upload bodies. */
+    /** The client for upload bodies: with {@link UploadIntegrity#CRC32C}, bodies unsigned on plain HTTP too. */
     public static S3Client newUploadClient(OffloadConfig config) {
-        return newClient(config, new JdkHttpClient(Duration.ofSeconds(10), Duration.ofMinutes(10)));
+        return newClient(config, new StreamingUrlConnectionClient(Duration.ofSeconds(10), Duration.ofMinutes(10)),
+                config.uploadIntegrity() == UploadIntegrity.CRC32C);
     }
 
     /** A client for the configuration's store, region, addressing and credentials. */
     private static S3Client newClient(OffloadConfig config, SdkHttpClient http) {
+        return newClient(config, http, false);
+    }
+
+    private static S3Client newClient(OffloadConfig config, SdkHttpClient http, boolean unsignedPayload) {
         AwsCredentialsProvider credentials = switch (config.credentialSource()) {
             case CONFIG, ENVIRONMENT -> StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey()));
@@ -80,12 +99,21 @@ public final class AwsObjectStore implements ObjectStore {
                 .httpClient(http)
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
-                // Our own CRC32C per entry protects the data; SDK-side flexible checksums (aws-chunked bodies with
-                // trailers) are refused by several S3-compatible stores.
+                // No checksum the request does not ask for: the upload methods ask for CRC32C themselves (unless
+                // UploadIntegrity=signed: aws-chunked trailers are refused by some S3-compatible stores). Reads
+                // check our own CRC32C per entry.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .forcePathStyle(config.pathStyle());
         config.endpoint().ifPresent(builder::endpointOverride);
+        if (unsignedPayload) {
+            builder.putAuthScheme(new UnsignedPayloadAuthScheme());
+        }
+        if (http instanceof StreamingUrlConnectionClient) {
+            // HttpURLConnection has no timeout on writing a body: a store that stops reading is cut off here (the
+            // SDK aborts the attempt, which disconnects)
+            builder.overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofMinutes(10)));
+        }
         // The SDK finds its S3 interceptors and service metadata through the context class loader: make it the
         // NAR's, not whatever broker thread calls create().
         Thread thread = Thread.currentThread();
@@ -98,9 +126,19 @@ public final class AwsObjectStore implements ObjectStore {
         }
     }
 
-    /** A store on {@code bucket} using clients (from {@link #newClient}, {@link #newUploadClient}) someone else closes. */
-    public static AwsObjectStore on(S3Client s3, S3Client uploads, String bucket) {
-        return new AwsObjectStore(s3, uploads, bucket);
+    /**
+     * A store on {@code bucket} using clients (from {@link #newClient}, {@link #newUploadClient} of a configuration
+     * with this {@code integrity}) someone else closes.
+     */
+    public static AwsObjectStore on(S3Client s3, S3Client uploads, String bucket, UploadIntegrity integrity) {
+        return new AwsObjectStore(s3, uploads, bucket, integrity);
+    }
+
+    /** The base64 of the big-endian CRC32C of {@code data[0, length)}: the value of {@code x-amz-checksum-crc32c}. */
+    static String crc32cBase64(byte[] data, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(data, 0, length);
+        return AwsChunkedCrc32cStream.base64(crc);
     }
 
     @Override
@@ -111,45 +149,83 @@ public final class AwsObjectStore implements ObjectStore {
     @Override
     public void put(String key, byte[] data, int length) throws IOException {
         // small bodies (indexes) through the request client; larger ones stream through the upload client
-        S3Client client = length > 1024 * 1024 ? uploads : s3;
-        call("PUT " + key, () -> client.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
-                .contentType(OCTET_STREAM).contentLength((long) length).build(), body(data, length)));
+        boolean large = length > 1024 * 1024;
+        S3Client client = large ? uploads : s3;
+        PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(bucket).key(key).contentType(OCTET_STREAM)
+                .contentLength((long) length);
+        if (large && crc32c) {
+            req.checksumCRC32C(crc32cBase64(data, length));
+        }
+        call("PUT " + key, () -> client.putObject(req.build(), body(data, length)));
     }
 
     @Override
     public void putStream(String key, BytePipe body, long length) throws IOException {
-        call("PUT " + key, () -> uploads.putObject(PutObjectRequest.builder().bucket(bucket).key(key)
-                .contentType(OCTET_STREAM).contentLength(length).build(),
+        PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(bucket).key(key).contentType(OCTET_STREAM)
+                .contentLength(length);
+        if (crc32c) {
+            req.checksumAlgorithm(ChecksumAlgorithm.CRC32_C); // computed as the body goes out, sent as a trailer
+        }
+        call("PUT " + key, () -> uploads.putObject(req.build(),
                 RequestBody.fromContentProvider(body::stream, length, OCTET_STREAM)));
     }
 
     @Override
     public String createMultipartUpload(String key) throws IOException {
-        return call("create multipart upload " + key, () -> s3.createMultipartUpload(
-                CreateMultipartUploadRequest.builder().bucket(bucket).key(key).contentType(OCTET_STREAM).build())
-                .uploadId());
+        CreateMultipartUploadRequest.Builder req = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
+                .contentType(OCTET_STREAM);
+        if (crc32c) {
+            req.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+        }
+        String id = call("create multipart upload " + key, () -> s3.createMultipartUpload(req.build()).uploadId());
+        if (crc32c) {
+            partChecksums.put(id, new ConcurrentHashMap<>());
+        }
+        return id;
     }
 
     @Override
     public String uploadPart(String key, String uploadId, int partNumber, byte[] data, int length) throws IOException {
-        return call("upload part " + partNumber + " of " + key, () -> uploads.uploadPart(UploadPartRequest.builder()
-                .bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength((long) length)
-                .build(), body(data, length)).eTag());
+        UploadPartRequest.Builder req = UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
+                .partNumber(partNumber).contentLength((long) length);
+        String checksum = null;
+        if (crc32c) {
+            checksum = crc32cBase64(data, length);
+            req.checksumCRC32C(checksum);
+        }
+        String etag = call("upload part " + partNumber + " of " + key, () -> uploads.uploadPart(req.build(),
+                body(data, length)).eTag());
+        if (checksum != null) {
+            Map<Integer, String> parts = partChecksums.get(uploadId);
+            if (parts == null) {
+                throw new IOException("upload part " + partNumber + " of " + key + ": upload " + uploadId
+                        + " was not created by this store, or is already completed or aborted");
+            }
+            parts.put(partNumber, checksum);
+        }
+        return etag;
     }
 
     @Override
     public void completeMultipartUpload(String key, String uploadId, List<String> etags) throws IOException {
         List<CompletedPart> parts = new ArrayList<>(etags.size());
+        Map<Integer, String> checksums = crc32c ? partChecksums.get(uploadId) : null;
         for (int i = 0; i < etags.size(); i++) {
-            parts.add(CompletedPart.builder().partNumber(i + 1).eTag(etags.get(i)).build());
+            CompletedPart.Builder part = CompletedPart.builder().partNumber(i + 1).eTag(etags.get(i));
+            if (checksums != null) {
+                part.checksumCRC32C(checksums.get(i + 1));
+            }
+            parts.add(part.build());
         }
         call("complete multipart upload " + key, () -> s3.completeMultipartUpload(CompleteMultipartUploadRequest
                 .builder().bucket(bucket).key(key).uploadId(uploadId)
                 .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()).build()));
+        partChecksums.remove(uploadId);
     }
 
     @Override
     public void abortMultipartUpload(String key, String uploadId) throws IOException {
+        partChecksums.remove(uploadId);
         call("abort multipart upload " + key, () -> s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
                 .bucket(bucket).key(key).uploadId(uploadId).build()));
     }

@@ -18,6 +18,7 @@ public final class BytePipe {
     private final ArrayDeque<Integer> fullLengths = new ArrayDeque<>();
     // consumed blocks, reused: a pipe allocates at most capacity / blockSize + 2 blocks whatever it carries
     private final ArrayDeque<byte[]> free = new ArrayDeque<>();
+    private final BlockPool pool; // null: blocks allocated here
     private byte[] filling;
     private int filled;
     private long queued;
@@ -33,11 +34,39 @@ public final class BytePipe {
      * @param capacity  bytes the producer may get ahead of the consumer (at least one block)
      */
     public BytePipe(int blockSize, long capacity) {
+        this(blockSize, capacity, null);
+    }
+
+    /** @param pool where new blocks come from and, after {@link #recycle()}, go back to (its block size is used) */
+    public BytePipe(long capacity, BlockPool pool) {
+        this(pool.blockSize(), capacity, pool);
+    }
+
+    private BytePipe(int blockSize, long capacity, BlockPool pool) {
         if (blockSize <= 0 || capacity < blockSize) {
             throw new IllegalArgumentException("block size " + blockSize + ", capacity " + capacity);
         }
         this.blockSize = blockSize;
         this.capacity = capacity;
+        this.pool = pool;
+    }
+
+    /**
+     * Hands the pipe's blocks back to its pool. Only once the consumer is done with the pipe for good (its request
+     * completed): a block still being read must not be written by another pipe. The pipe is unusable afterwards.
+     */
+    public synchronized void recycle() {
+        if (pool != null) {
+            free.forEach(pool::give);
+            full.forEach(pool::give);
+        }
+        free.clear();
+        full.clear();
+        fullLengths.clear();
+        if (failure == null) {
+            failure = new IOException("pipe recycled");
+        }
+        notifyAll();
     }
 
     /** Copies {@code len} bytes from {@code src}; blocks while the pipe is full. */
@@ -110,7 +139,7 @@ public final class BytePipe {
             throw new IllegalStateException("pipe closed");
         }
         byte[] reused = free.poll();
-        return reused != null ? reused : new byte[blockSize];
+        return reused != null ? reused : pool != null ? pool.take() : new byte[blockSize];
     }
 
     private synchronized void hand(byte[] block, int length) throws IOException {

@@ -112,4 +112,38 @@ class BytePipeTest {
         assertArrayEquals("abcdef".getBytes(), retry.readAllBytes());
         assertThrows(IllegalStateException.class, pipe::stream);
     }
+
+    @Test
+    void aRecycledPipesBlocksCarryTheNextPipesBytesAndThePoolStaysBounded() throws Exception {
+        BlockPool pool = new BlockPool(1024, 3);
+        byte[] first = new byte[10_000];
+        new Random(2).nextBytes(first);
+        BytePipe a = new BytePipe(4 * 1024, pool);
+        CompletableFuture<byte[]> readA = CompletableFuture.supplyAsync(() -> {
+            try (InputStream in = a.stream()) {
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        a.write(first, 0, first.length);
+        a.close();
+        assertArrayEquals(first, readA.get(10, TimeUnit.SECONDS));
+        a.recycle();
+        assertEquals(3, pool.idleBlocks(), "at most the pool's bound kept (the pipe used up to 5 blocks)");
+        assertThrows(IOException.class, () -> a.write(first, 0, 1), "a recycled pipe takes no more bytes");
+
+        // the next pipe starts on the recycled blocks, which still hold the first pipe's bytes: none may leak
+        byte[] second = new byte[2_500];
+        new Random(3).nextBytes(second);
+        BytePipe b = new BytePipe(4 * 1024, pool);
+        b.write(second, 0, second.length);
+        b.close();
+        assertEquals(0, pool.idleBlocks(), "three blocks taken from the pool");
+        try (InputStream in = b.stream()) {
+            assertArrayEquals(second, in.readAllBytes());
+        }
+        pool.give(new byte[512]);
+        assertEquals(0, pool.idleBlocks(), "a block of another size is not kept");
+    }
 }
