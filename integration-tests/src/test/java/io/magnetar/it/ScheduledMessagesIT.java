@@ -10,6 +10,7 @@ import io.magnetar.it.harness.BrokerNode;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.MultiBrokerCluster;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.api.CompressionType;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
@@ -159,6 +161,7 @@ class ScheduledMessagesIT {
             owner.restart(MultiBrokerCluster.START_TIMEOUT);
             deletingATopicDropsItsScheduledMessages(client, cluster); // first: nothing else is held by now
             heldAcrossABookieRestart(client, cluster);
+            aBatchWithAScheduledMessageIsRefusedWhole(client);
             namespaceMaximumDelay(client, cluster);
             deliverAtAtTopicLevelWhenTheNamespaceAsks(client, cluster);
             plainPulsarForTenantsWithTheFeatureOff(client, cluster);
@@ -276,6 +279,45 @@ class ScheduledMessagesIT {
             due.keySet().forEach(value -> once.put(value, 1));
             assertEquals(once, new TreeMap<>(received), "every message acknowledged to its producer, once");
         }
+    }
+
+    /**
+     * The Java client batches by default and a batch header carries no per-message properties: a batch holding a
+     * scheduled message is refused as a whole, with the reason, instead of delivering it at once; plain batches pass.
+     */
+    private static void aBatchWithAScheduledMessageIsRefusedWhole(PulsarClient client) throws Exception {
+        String topic = "persistent://public/default/batched";
+        try (Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).enableBatching(true)
+                .batchingMaxPublishDelay(1, TimeUnit.SECONDS).batchingMaxMessages(10)
+                .compressionType(CompressionType.LZ4).create()) {
+            CompletableFuture<MessageId> plain = producer.newMessage().value("batched-plain").sendAsync();
+            CompletableFuture<MessageId> scheduled = producer.newMessage().value("batched-scheduled")
+                    .property("TIMER_DELAY_SEC", "5").sendAsync();
+            assertThrows(PulsarClientException.NotAllowedException.class, producer::flush, "the batch is refused");
+            for (CompletableFuture<MessageId> send : List.of(plain, scheduled)) {
+                CompletionException refusal = assertThrows(CompletionException.class, send::join);
+                assertInstanceOf(PulsarClientException.NotAllowedException.class, refusal.getCause());
+                assertTrue(refusal.getCause().getMessage().contains("a batch cannot carry TIMER_DELAY_SEC messages"),
+                        refusal.getCause().getMessage());
+            }
+            CompletableFuture<MessageId> first = producer.newMessage().value("plain-1").sendAsync();
+            CompletableFuture<MessageId> second = producer.newMessage().value("plain-2").property("app", "x")
+                    .sendAsync();
+            producer.flush();
+            first.get(30, TimeUnit.SECONDS);
+            second.get(30, TimeUnit.SECONDS);
+        }
+        List<String> stored = new ArrayList<>();
+        try (Reader<String> reader = client.newReader(Schema.STRING).topic(topic).startMessageId(MessageId.earliest)
+                .create()) {
+            while (reader.hasMessageAvailable()) {
+                Message<String> m = reader.readNext(10, TimeUnit.SECONDS);
+                if (m != null) {
+                    stored.add(m.getValue());
+                }
+            }
+        }
+        assertEquals(List.of("plain-1", "plain-2"), stored, "nothing of the refused batch was stored");
     }
 
     /** A tenant with {@code delay} off: the properties are just properties, delivered at once. */

@@ -14,6 +14,7 @@ import io.magnetar.schedule.ScheduleRecord;
 import io.magnetar.transaction.TransactionDecision;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -202,9 +203,11 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
      */
     private Intercepted intercept(ByteBuf headersAndPayload, boolean delay, boolean transaction) {
         MessageMetadata metadata = Commands.peekMessageMetadata(headersAndPayload, getName(), -1);
+        if (metadata != null && metadata.hasNumMessagesInBatch() && !metadata.hasMarkerType()) {
+            return interceptBatch(metadata, headersAndPayload, delay, transaction);
+        }
         boolean deliverAt = delay && deliverAtAtTopicLevel && metadata != null && metadata.hasDeliverAtTime();
-        if (metadata == null || metadata.getPropertiesCount() == 0 && !deliverAt || metadata.hasMarkerType()
-                || metadata.hasNumMessagesInBatch() && metadata.getNumMessagesInBatch() > 1) {
+        if (metadata == null || metadata.getPropertiesCount() == 0 && !deliverAt || metadata.hasMarkerType()) {
             return null;
         }
         long now = System.currentTimeMillis();
@@ -253,6 +256,26 @@ public class ScheduledMessagesTopic extends PersistentTopic implements RetryingS
             }
         }
         return null;
+    }
+
+    /** A batch is appended as usual unless one of its messages is scheduled or a half message: then refused. */
+    private Intercepted interceptBatch(MessageMetadata metadata, ByteBuf headersAndPayload, boolean delay,
+                                       boolean transaction) {
+        String property;
+        try {
+            property = BatchedSends.controlProperty(metadata, headersAndPayload, delay, transaction);
+        } catch (IOException | RuntimeException e) {
+            log.warn("[{}] Could not read the messages of a batch of producer {}; appending it as it is: {}",
+                    getName(), metadata.getProducerName(), e.toString());
+            return null;
+        }
+        if (property == null) {
+            return null;
+        }
+        runtime.refused.increment();
+        return new Intercepted("a batch cannot carry " + property + " messages (the broker schedules and holds "
+                + "only unbatched sends): send them with batching off, e.g. magnetar-client's ScheduledMessages"
+                + ".producer", null);
     }
 
     /** The scheduling decision for an unbatched send. */
