@@ -39,93 +39,11 @@ class LoadSheddingClusterIT {
     @Test
     void bundlesMoveOntoAddedBrokersWithoutLosingMessages() throws Exception {
         // Only the intervals are shortened; the strategy comes from the Magnetar block install.sh appended.
-        try (MultiBrokerCluster cluster = MultiBrokerCluster.builder("shedding").brokers(1).brokerCpuQuota(0.5)
-                .brokerConf("loadBalancerSheddingIntervalMinutes", "1")
-                .brokerConf("loadBalancerHostUsageCheckIntervalMinutes", "1")
-                .brokerConf("loadBalancerReportUpdateMaxIntervalMinutes", "1")
-                .brokerConf("loadBalancerAutoBundleSplitEnabled", "false")
-                .brokerConf("magnetarSheddingSettleSeconds", "30")
-                .start();
-             PulsarAdmin admin = cluster.newAdmin(0)) {
-            admin.namespaces().createNamespace(NAMESPACE, 8);
-            List<String> topics = new ArrayList<>();
-            for (int i = 0; i < TOPICS; i++) {
-                topics.add("persistent://" + NAMESPACE + "/t" + i);
-            }
-            for (String t : topics) {
-                assertEquals(cluster.broker(0).serviceUrl(), admin.lookups().lookupTopic(t), "all on broker 0");
-            }
-            BrokerNode added1 = cluster.addBroker();
-            BrokerNode added2 = cluster.addBroker();
-
-            Map<String, AtomicLong> acked = new ConcurrentHashMap<>();
-            Set<String> received = ConcurrentHashMap.newKeySet();
-            ScheduledExecutorService load = Executors.newScheduledThreadPool(2);
-            try (PulsarClient client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
-                    .operationTimeout(60, TimeUnit.SECONDS).build()) {
-                List<Producer<String>> producers = new ArrayList<>();
-                List<Consumer<String>> consumers = new ArrayList<>();
-                for (String t : topics) {
-                    consumers.add(client.newConsumer(Schema.STRING).topic(t).subscriptionName("s")
-                            .subscriptionType(SubscriptionType.Shared)
-                            .messageListener((c, m) -> {
-                                received.add(m.getValue());
-                                c.acknowledgeAsync(m);
-                            }).subscribe());
-                    Producer<String> p = client.newProducer(Schema.STRING).topic(t).sendTimeout(0, TimeUnit.SECONDS)
-                            .blockIfQueueFull(true).create();
-                    producers.add(p);
-                    AtomicLong seq = new AtomicLong();
-                    AtomicLong ok = acked.computeIfAbsent(t, k -> new AtomicLong());
-                    load.scheduleAtFixedRate(() -> {
-                        for (int n = 0; n < RATE_PER_TOPIC / 10; n++) {
-                            String value = t + "#" + seq.getAndIncrement();
-                            p.sendAsync(value).thenAccept((MessageId id) -> ok.incrementAndGet());
-                        }
-                    }, 0, 100, TimeUnit.MILLISECONDS);
-                }
-
-                Await.until("the strategy moves bundles onto both added brokers", Duration.ofMinutes(6),
-                        () -> owners(admin, topics).toString(),
-                        () -> {
-                            Map<String, Integer> owners = owners(admin, topics);
-                            return owners.getOrDefault(added1.serviceUrl(), 0) > 0
-                                    && owners.getOrDefault(added2.serviceUrl(), 0) > 0;
-                        });
-
-                load.shutdown();
-                assertTrue(load.awaitTermination(30, TimeUnit.SECONDS));
-                for (Producer<String> p : producers) {
-                    p.flush();
-                }
-                long totalAcked = acked.values().stream().mapToLong(AtomicLong::get).sum();
-                Await.until("every acknowledged message is consumed", Duration.ofMinutes(2),
-                        () -> received.size() + " of " + totalAcked,
-                        () -> received.size() >= totalAcked);
-                for (String t : topics) {
-                    for (long s = 0; s < acked.get(t).get(); s++) {
-                        // sends on one producer are acknowledged in order, so the first `acked` sequence numbers
-                        // are exactly the acknowledged messages
-                        assertTrue(received.contains(t + "#" + s), "lost " + t + "#" + s);
-                    }
-                }
-                for (Consumer<String> c : consumers) {
-                    c.close();
-                }
-                for (Producer<String> p : producers) {
-                    p.close();
-                }
-            } finally {
-                load.shutdownNow();
-            }
-            List<String> unloads = cluster.broker(0).process()
-                    .logLinesContaining("[MagnetarLoadSheddingStrategy] Unloading bundle: ");
-            assertTrue(!unloads.isEmpty(), "the moves were decided by Magnetar's strategy on the leader");
-            Map<String, Long> movesPerBundle = unloads.stream()
-                    .map(l -> l.replaceFirst(".*Unloading bundle: (\\S+) .*", "$1"))
-                    .collect(Collectors.groupingBy(b -> b, Collectors.counting()));
-            assertTrue(movesPerBundle.values().stream().allMatch(n -> n == 1),
-                    "no bundle moved twice: " + movesPerBundle);
+        MultiBrokerCluster.Builder builder = shortIntervals(MultiBrokerCluster.builder("shedding"));
+        try (MultiBrokerCluster cluster = builder.start(); PulsarAdmin admin = cluster.newAdmin(0)) {
+            List<String> unloads = moveOntoAddedBrokers(cluster, admin,
+                    "[MagnetarLoadSheddingStrategy] Unloading bundle: ");
+            assertNoBundleMovedTwice(unloads, "Unloading bundle: ");
 
             String metrics = Metrics.scrape(cluster.broker(0).webUrl() + "/metrics/");
             assertEquals(1, Metrics.value(metrics, "magnetar_shedding_config_valid").orElse(-1));
@@ -136,6 +54,125 @@ class LoadSheddingClusterIT {
                     "every executed unload was planned and counted: " + metrics.lines()
                             .filter(l -> l.startsWith("magnetar_shedding")).toList());
         }
+    }
+
+    /**
+     * The same under Pulsar's extensible load manager, with Magnetar's {@code NamespaceUnloadStrategy}: its
+     * transfers (unload with a destination) fill both added brokers, no message is lost.
+     */
+    @Test
+    void extensibleLoadManagerTransfersBundlesOntoAddedBrokers() throws Exception {
+        MultiBrokerCluster.Builder builder = shortIntervals(MultiBrokerCluster.builder("shedding-ext"))
+                .brokerConf("loadManagerClassName",
+                        "org.apache.pulsar.broker.loadbalance.extensions.ExtensibleLoadManagerImpl")
+                .brokerConf("loadBalancerLoadSheddingStrategy",
+                        "io.magnetar.shedding.pulsar.MagnetarNamespaceUnloadStrategy");
+        try (MultiBrokerCluster cluster = builder.start(); PulsarAdmin admin = cluster.newAdmin(0)) {
+            List<String> transfers = moveOntoAddedBrokers(cluster, admin,
+                    "[MagnetarNamespaceUnloadStrategy] Transferring bundle: ");
+            assertNoBundleMovedTwice(transfers, "Transferring bundle: ");
+        }
+    }
+
+    private static MultiBrokerCluster.Builder shortIntervals(MultiBrokerCluster.Builder builder) {
+        return builder.brokers(1).brokerCpuQuota(0.5)
+                .brokerConf("loadBalancerSheddingIntervalMinutes", "1")
+                .brokerConf("loadBalancerHostUsageCheckIntervalMinutes", "1")
+                .brokerConf("loadBalancerReportUpdateMaxIntervalMinutes", "1")
+                .brokerConf("loadBalancerAutoBundleSplitEnabled", "false")
+                .brokerConf("magnetarSheddingSettleSeconds", "30");
+    }
+
+    /**
+     * A namespace of 8 bundles created while broker 0 is alone, two empty brokers added, load on its 16 topics
+     * until both added brokers own some; every acknowledged message consumed.
+     *
+     * @return the leader's log lines with {@code moveMarker}: the moves Magnetar's strategy decided (at least one)
+     */
+    private static List<String> moveOntoAddedBrokers(MultiBrokerCluster cluster, PulsarAdmin admin, String moveMarker)
+            throws Exception {
+        admin.namespaces().createNamespace(NAMESPACE, 8);
+        List<String> topics = new ArrayList<>();
+        for (int i = 0; i < TOPICS; i++) {
+            topics.add("persistent://" + NAMESPACE + "/t" + i);
+        }
+        for (String t : topics) {
+            assertEquals(cluster.broker(0).serviceUrl(), admin.lookups().lookupTopic(t), "all on broker 0");
+        }
+        BrokerNode added1 = cluster.addBroker();
+        BrokerNode added2 = cluster.addBroker();
+
+        Map<String, AtomicLong> acked = new ConcurrentHashMap<>();
+        Set<String> received = ConcurrentHashMap.newKeySet();
+        ScheduledExecutorService load = Executors.newScheduledThreadPool(2);
+        try (PulsarClient client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
+                .operationTimeout(60, TimeUnit.SECONDS).build()) {
+            List<Producer<String>> producers = new ArrayList<>();
+            List<Consumer<String>> consumers = new ArrayList<>();
+            for (String t : topics) {
+                consumers.add(client.newConsumer(Schema.STRING).topic(t).subscriptionName("s")
+                        .subscriptionType(SubscriptionType.Shared)
+                        .messageListener((c, m) -> {
+                            received.add(m.getValue());
+                            c.acknowledgeAsync(m);
+                        }).subscribe());
+                Producer<String> p = client.newProducer(Schema.STRING).topic(t).sendTimeout(0, TimeUnit.SECONDS)
+                        .blockIfQueueFull(true).create();
+                producers.add(p);
+                AtomicLong seq = new AtomicLong();
+                AtomicLong ok = acked.computeIfAbsent(t, k -> new AtomicLong());
+                load.scheduleAtFixedRate(() -> {
+                    for (int n = 0; n < RATE_PER_TOPIC / 10; n++) {
+                        String value = t + "#" + seq.getAndIncrement();
+                        p.sendAsync(value).thenAccept((MessageId id) -> ok.incrementAndGet());
+                    }
+                }, 0, 100, TimeUnit.MILLISECONDS);
+            }
+
+            Await.until("the strategy moves bundles onto both added brokers", Duration.ofMinutes(6),
+                    () -> owners(admin, topics).toString(),
+                    () -> {
+                        Map<String, Integer> owners = owners(admin, topics);
+                        return owners.getOrDefault(added1.serviceUrl(), 0) > 0
+                                && owners.getOrDefault(added2.serviceUrl(), 0) > 0;
+                    });
+
+            load.shutdown();
+            assertTrue(load.awaitTermination(30, TimeUnit.SECONDS));
+            for (Producer<String> p : producers) {
+                p.flush();
+            }
+            long totalAcked = acked.values().stream().mapToLong(AtomicLong::get).sum();
+            Await.until("every acknowledged message is consumed", Duration.ofMinutes(2),
+                    () -> received.size() + " of " + totalAcked,
+                    () -> received.size() >= totalAcked);
+            for (String t : topics) {
+                for (long s = 0; s < acked.get(t).get(); s++) {
+                    // sends on one producer are acknowledged in order, so the first `acked` sequence numbers
+                    // are exactly the acknowledged messages
+                    assertTrue(received.contains(t + "#" + s), "lost " + t + "#" + s);
+                }
+            }
+            for (Consumer<String> c : consumers) {
+                c.close();
+            }
+            for (Producer<String> p : producers) {
+                p.close();
+            }
+        } finally {
+            load.shutdownNow();
+        }
+        List<String> moves = cluster.broker(0).process().logLinesContaining(moveMarker);
+        assertTrue(!moves.isEmpty(), "the moves were decided by Magnetar's strategy on the leader");
+        return moves;
+    }
+
+    /** Each log line names the bundle right after {@code marker}. */
+    private static void assertNoBundleMovedTwice(List<String> moves, String marker) {
+        Map<String, Long> movesPerBundle = moves.stream()
+                .map(l -> l.substring(l.indexOf(marker) + marker.length()).split(" ")[0])
+                .collect(Collectors.groupingBy(b -> b, Collectors.counting()));
+        assertTrue(movesPerBundle.values().stream().allMatch(n -> n == 1), "no bundle moved twice: " + movesPerBundle);
     }
 
     private static Map<String, Integer> owners(PulsarAdmin admin, List<String> topics) {
