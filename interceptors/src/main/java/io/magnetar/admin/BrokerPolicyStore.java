@@ -48,7 +48,7 @@ final class BrokerPolicyStore implements RetryPoliciesResource.PolicyStore {
                 return policies;
             });
         }).exceptionally(ex -> {
-            Throwable cause = unwrap(ex);
+            Throwable cause = AdminResponses.unwrap(ex);
             if (cause instanceof MetadataStoreException.NotFoundException) {
                 throw noNamespace(namespace);
             }
@@ -76,7 +76,7 @@ final class BrokerPolicyStore implements RetryPoliciesResource.PolicyStore {
             return CompletableFuture.failedFuture(e);
         }
         return call.apply(admin).exceptionally(ex -> {
-            if (unwrap(ex) instanceof PulsarAdminException.NotFoundException) {
+            if (AdminResponses.unwrap(ex) instanceof PulsarAdminException.NotFoundException) {
                 throw new NoSuchElementException("subscription '" + subscription + "' of " + topic
                         + " does not exist");
             }
@@ -86,12 +86,5 @@ final class BrokerPolicyStore implements RetryPoliciesResource.PolicyStore {
 
     private static NoSuchElementException noNamespace(String namespace) {
         return new NoSuchElementException("namespace '" + namespace + "' does not exist");
-    }
-
-    private static Throwable unwrap(Throwable ex) {
-        while (ex instanceof CompletionException && ex.getCause() != null) {
-            ex = ex.getCause();
-        }
-        return ex;
     }
 }

@@ -1,15 +1,16 @@
 package io.magnetar.admin;
 
+import static io.magnetar.admin.AdminResponses.decode;
+import static io.magnetar.admin.AdminResponses.done;
+import static io.magnetar.admin.AdminResponses.error;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.magnetar.deadletter.RetryPolicy;
 import io.magnetar.metrics.MagnetarMetrics;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pulsar.common.naming.TopicDomain;
 import org.apache.pulsar.common.naming.TopicName;
@@ -62,7 +63,7 @@ public final class DeadLettersResource {
             result = done(error(400, e.getMessage()));
         }
         return result.exceptionally(ex -> {
-            Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+            Throwable cause = AdminResponses.unwrap(ex);
             log.warn("Magnetar re-drive {} failed: {}", path, cause.toString());
             return error(cause instanceof IllegalStateException ? 409 : 500, "re-drive failed: " + cause.getMessage());
         });
@@ -142,17 +143,6 @@ public final class DeadLettersResource {
         return parameters;
     }
 
-    private static String decode(String text) {
-        return URLDecoder.decode(text, StandardCharsets.UTF_8);
-    }
 
-    private static FeaturesResource.Response error(int status, String reason) {
-        ObjectNode root = MAPPER.createObjectNode();
-        root.put("reason", reason);
-        return new FeaturesResource.Response(status, root.toString());
-    }
 
-    private static CompletableFuture<FeaturesResource.Response> done(FeaturesResource.Response r) {
-        return CompletableFuture.completedFuture(r);
-    }
 }

@@ -1,5 +1,8 @@
 package io.magnetar.admin;
 
+import static io.magnetar.admin.AdminResponses.done;
+import static io.magnetar.admin.AdminResponses.error;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.magnetar.flags.Feature;
@@ -10,7 +13,6 @@ import io.magnetar.metrics.MagnetarMetrics;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pulsar.common.policies.data.TenantInfo;
@@ -68,7 +70,7 @@ public final class FeaturesResource {
             result = CompletableFuture.failedFuture(e);
         }
         return result.exceptionally(ex -> {
-            Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+            Throwable cause = AdminResponses.unwrap(ex);
             if (cause instanceof InvalidFeatureRequestException) {
                 return error(400, cause.getMessage());
             }
@@ -147,15 +149,7 @@ public final class FeaturesResource {
         return new Response(200, root.toString());
     }
 
-    private static Response error(int status, String reason) {
-        ObjectNode root = MAPPER.createObjectNode();
-        root.put("reason", reason);
-        return new Response(status, root.toString());
-    }
 
-    private static CompletableFuture<Response> done(Response r) {
-        return CompletableFuture.completedFuture(r);
-    }
 
     private void count(String method, int status) {
         String m = switch (method) {

@@ -1,13 +1,15 @@
 package io.magnetar.admin;
 
+import static io.magnetar.admin.AdminResponses.decode;
+import static io.magnetar.admin.AdminResponses.done;
+import static io.magnetar.admin.AdminResponses.error;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.magnetar.deadletter.RetryPolicy;
 import io.magnetar.metrics.MagnetarMetrics;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,7 +17,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.UnaryOperator;
 import org.apache.pulsar.common.naming.NamespaceName;
@@ -85,10 +86,7 @@ public final class RetryPoliciesResource {
             result = done(error(400, e.getMessage()));
         }
         return result.exceptionally(ex -> {
-            Throwable cause = ex;
-            while (cause instanceof CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
+            Throwable cause = AdminResponses.unwrap(ex);
             if (cause instanceof IllegalArgumentException) {
                 return error(400, cause.getMessage());
             }
@@ -255,17 +253,6 @@ public final class RetryPoliciesResource {
         return node;
     }
 
-    private static String decode(String text) {
-        return URLDecoder.decode(text, StandardCharsets.UTF_8);
-    }
 
-    private static FeaturesResource.Response error(int status, String reason) {
-        ObjectNode root = MAPPER.createObjectNode();
-        root.put("reason", reason);
-        return new FeaturesResource.Response(status, root.toString());
-    }
 
-    private static CompletableFuture<FeaturesResource.Response> done(FeaturesResource.Response r) {
-        return CompletableFuture.completedFuture(r);
-    }
 }

@@ -1,0 +1,41 @@
+package io.magnetar.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** What every Magnetar admin resource answers with, and how it reads its path and failures. */
+final class AdminResponses {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private AdminResponses() {
+    }
+
+    /** {@code {"reason": ...}} with the status. */
+    static FeaturesResource.Response error(int status, String reason) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("reason", reason);
+        return new FeaturesResource.Response(status, root.toString());
+    }
+
+    static CompletableFuture<FeaturesResource.Response> done(FeaturesResource.Response response) {
+        return CompletableFuture.completedFuture(response);
+    }
+
+    /** A path segment or query value as the client encoded it. */
+    static String decode(String text) {
+        return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    }
+
+    /** The failure inside the completion wrappers a future chain adds. */
+    static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}
