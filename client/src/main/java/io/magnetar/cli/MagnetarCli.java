@@ -227,24 +227,9 @@ public final class MagnetarCli {
         String path = url + "/magnetar/v1/deadletters/" + parts[0] + "/" + parts[1] + "/"
                 + URLEncoder.encode(parts[2], StandardCharsets.UTF_8) + "/"
                 + URLEncoder.encode(subscription, StandardCharsets.UTF_8) + "/redrive" + query;
-        HttpResponse<String> response;
-        try {
-            response = send(HttpRequest.newBuilder(URI.create(path)).POST(HttpRequest.BodyPublishers.noBody()),
-                    Duration.ofMinutes(6));
-        } catch (IOException e) {
-            err.println("magnetar: cannot reach " + url + ": " + e.getMessage());
-            return FAILED;
-        }
-        Object body;
-        try {
-            body = Json.parse(response.body());
-        } catch (RuntimeException e) {
-            err.println("magnetar: HTTP " + response.statusCode() + ": " + response.body());
-            return FAILED;
-        }
-        Map<String, Object> view = body instanceof Map ? (Map<String, Object>) body : Map.of();
-        if (response.statusCode() != 200) {
-            err.println("magnetar: HTTP " + response.statusCode() + ": " + view.get("reason"));
+        Map<String, Object> view = answer(HttpRequest.newBuilder(URI.create(path))
+                .POST(HttpRequest.BodyPublishers.noBody()), Duration.ofMinutes(6));
+        if (view == null) {
             return FAILED;
         }
         Object moved = view.get("moved") instanceof Number n ? (Object) n.longValue() : view.get("moved");
@@ -305,23 +290,8 @@ public final class MagnetarCli {
         } else {
             request.GET();
         }
-        HttpResponse<String> response;
-        try {
-            response = send(request);
-        } catch (IOException e) {
-            err.println("magnetar: cannot reach " + url + ": " + e.getMessage());
-            return FAILED;
-        }
-        Object body;
-        try {
-            body = Json.parse(response.body());
-        } catch (RuntimeException e) {
-            err.println("magnetar: HTTP " + response.statusCode() + ": " + response.body());
-            return FAILED;
-        }
-        Map<String, Object> view = body instanceof Map ? (Map<String, Object>) body : Map.of();
-        if (response.statusCode() != 200) {
-            err.println("magnetar: HTTP " + response.statusCode() + ": " + view.get("reason"));
+        Map<String, Object> view = answer(request, Duration.ofSeconds(30));
+        if (view == null) {
             return FAILED;
         }
         out.println(view.containsKey("subscription")
@@ -356,6 +326,31 @@ public final class MagnetarCli {
             sb.append(sb.length() == 0 ? "" : " ").append(ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms");
         }
         return sb.toString();
+    }
+
+    /** The JSON object of a 200 answer, or null once the failure is printed. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> answer(HttpRequest.Builder request, Duration timeout) throws InterruptedException {
+        HttpResponse<String> response;
+        try {
+            response = send(request, timeout);
+        } catch (IOException e) {
+            err.println("magnetar: cannot reach " + url + ": " + e.getMessage());
+            return null;
+        }
+        Object body;
+        try {
+            body = Json.parse(response.body());
+        } catch (RuntimeException e) {
+            err.println("magnetar: HTTP " + response.statusCode() + ": " + response.body());
+            return null;
+        }
+        Map<String, Object> view = body instanceof Map ? (Map<String, Object>) body : Map.of();
+        if (response.statusCode() != 200) {
+            err.println("magnetar: HTTP " + response.statusCode() + ": " + view.get("reason"));
+            return null;
+        }
+        return view;
     }
 
     private int waitReady(List<String> args) throws InterruptedException {
