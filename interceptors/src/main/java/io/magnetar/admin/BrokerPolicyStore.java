@@ -38,15 +38,10 @@ final class BrokerPolicyStore implements RetryPoliciesResource.PolicyStore {
     @Override
     public CompletableFuture<Void> updateNamespace(String namespace, UnaryOperator<Map<String, String>> change) {
         NamespaceName name = NamespaceName.get(namespace);
-        var resources = pulsar.getPulsarResources().getNamespaceResources();
-        return resources.namespaceExistsAsync(name).thenCompose(exists -> {
-            if (!exists) {
-                throw noNamespace(namespace);
-            }
-            return resources.setPoliciesAsync(name, policies -> {
-                policies.properties = new HashMap<>(change.apply(policies.properties));
-                return policies;
-            });
+        // a missing namespace fails the versioned update itself with NotFoundException
+        return pulsar.getPulsarResources().getNamespaceResources().setPoliciesAsync(name, policies -> {
+            policies.properties = new HashMap<>(change.apply(policies.properties));
+            return policies;
         }).exceptionally(ex -> {
             Throwable cause = AdminResponses.unwrap(ex);
             if (cause instanceof MetadataStoreException.NotFoundException) {

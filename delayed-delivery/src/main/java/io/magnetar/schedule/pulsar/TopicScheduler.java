@@ -346,8 +346,10 @@ final class TopicScheduler implements DelayIndex.Listener {
                 @Override
                 public void addComplete(Position position, ByteBuf entryData, Object ctx) {
                     runtime.scheduled.increment();
-                    if (ScheduleRecord.kind(record) != ScheduleRecord.Kind.HALF) {
-                        nearDue.offer(position, record, dueAt, System.currentTimeMillis());
+                    long now = System.currentTimeMillis();
+                    // one due already (a dead letter, an immediate redelivery) is appended below from the record
+                    if (dueAt > now && ScheduleRecord.kind(record) != ScheduleRecord.Kind.HALF) {
+                        nearDue.offer(position, record, dueAt, now);
                     }
                     if (!index.add(position.getLedgerId(), position.getEntryId(), dueAt)) {
                         ByteBuf kept = nearDue.take(position);

@@ -204,9 +204,9 @@ public final class MultiBrokerCluster implements PulsarCluster {
                     && System.nanoTime() < deadline) {
                 PulsarProcess.sleep(250);
             }
-            // a bookie whose registration was refused still logs that it started, then exits
-            PulsarProcess.sleep(2_000);
-            if (bookie.isAlive() && bookie.logLinesContaining(refused).size() == refusedBefore) {
+            // a bookie whose registration was refused logs that first, then that it started, then exits
+            if (bookie.isAlive() && bookie.logLinesContaining(started).size() > startedBefore
+                    && bookie.logLinesContaining(refused).size() == refusedBefore) {
                 return;
             }
             bookie.kill9();
