@@ -1,5 +1,7 @@
 package io.magnetar.shedding;
 
+import java.util.Map;
+
 /**
  * A broker's fitted load model {@code load = base + slope * throughput}: {@code base} is what the broker spends
  * regardless of its bundles (background work, other tenants on the host), {@code slope} the load one byte/s costs
@@ -27,7 +29,14 @@ final class BrokerModel {
      * settle time before it, when the report may or may not include them), and when; NaN before the first.
      */
     double total = Double.NaN;
+    /** The load reported with {@link #total}. */
+    double totalLoad = Double.NaN;
     long totalAtMillis = Long.MIN_VALUE;
+    /**
+     * Throughput of each bundle the broker listed with {@link #total}, when it lists only some of them: how much the
+     * bundles still listed grew since tells how much the unlisted ones did.
+     */
+    Map<String, Double> listedWithTotal = Map.of();
 
     void addSample(long atMillis, double throughput, double load, long halfLifeMillis) {
         if (weight > 0) {

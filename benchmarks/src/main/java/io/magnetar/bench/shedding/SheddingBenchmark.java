@@ -186,6 +186,7 @@ public final class SheddingBenchmark {
             }
             if (UnloadFloor.applies(trace)) {
                 printFloor(out, trace, bestBuiltin);
+                printConvergenceFloor(out, trace, magnetar, extensible);
             }
             int splits = magnetar.results().stream().mapToInt(Simulation.Result::splitsSuggested).sum();
             if (splits > 0) {
@@ -231,6 +232,24 @@ public final class SheddingBenchmark {
         out.printf(Locale.ROOT, "fewest unloads that can match its balance (lower bound, per seed vs its own: %s): "
                         + "%.1f/h, unload ratio %s -> the <= 0.5 target is %s%n", String.join(" ", perSeed),
                 floorPerHour, format(ratio), ratio > 0.5 ? "out of reach" : "not ruled out by this bound");
+    }
+
+    /**
+     * Magnetar's unloads seed by seed against the fewest any strategy needs to bring max/avg to the convergence
+     * ratio after the event: how close to the least disruption that still converges it comes.
+     */
+    private static void printConvergenceFloor(PrintStream out, Trace trace, Row magnetar, Row extensible) {
+        List<String> perSeed = new ArrayList<>();
+        for (int i = 0; i < magnetar.results().size(); i++) {
+            java.util.OptionalInt floor = UnloadFloor.toConverge(trace, i + 1);
+            if (floor.isEmpty()) {
+                return;
+            }
+            perSeed.add(magnetar.results().get(i).unloads() + "," + extensible.results().get(i).unloads() + "/"
+                    + floor.getAsInt());
+        }
+        out.printf(Locale.ROOT, "fewest unloads that can reach max/avg %.2f after the event (lower bound), per seed, "
+                + "Magnetar,Magnetar/extensible/bound: %s%n", Simulation.CONVERGED_RATIO, String.join(" ", perSeed));
     }
 
     private static double ratio(double ours, double theirs) {

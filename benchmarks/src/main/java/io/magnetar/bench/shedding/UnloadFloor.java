@@ -38,21 +38,35 @@ final class UnloadFloor {
     /** The fewest unloads for {@code seed} with which a run's time-weighted max/avg can be at most {@code target}. */
     static OptionalInt of(Trace trace, long seed, double target) {
         List<Trace.Event> events = new ArrayList<>();
-        World world = trace.newWorld(seed, events);
+        World world = afterEvent(trace, seed, events);
         Trace.Event event = events.get(0);
         long steps = trace.durationMillis / Simulation.TICK;
         long firstMoveStep = (event.at() + Simulation.SHEDDING_INTERVAL) / Simulation.TICK;
-        switch (event.type()) {
-            case JOIN -> world.addBroker(1, 0);
-            case HOT_BUNDLE -> world.heatLargestBundle(Simulation.HOT_MULTIPLIER);
-            default -> {
-            }
-        }
         Map<String, Double> loads = world.loads();
         // Moves made before a later event could at best have brought max/avg to 1 until the first cycle after it.
         double fixed = event.at() == 0 ? firstMoveStep * ratio(loads) : firstMoveStep;
         double allowedRatio = (target * steps - fixed) / (steps - firstMoveStep);
         return floor(world, loads, allowedRatio);
+    }
+
+    /**
+     * The fewest unloads for {@code seed} that can bring the cluster to the simulator's convergence ratio (max/avg
+     * {@value Simulation#CONVERGED_RATIO}) after the event, which a strategy has to reach to converge at all.
+     */
+    static OptionalInt toConverge(Trace trace, long seed) {
+        World world = afterEvent(trace, seed, new ArrayList<>());
+        return floor(world, world.loads(), Simulation.CONVERGED_RATIO);
+    }
+
+    private static World afterEvent(Trace trace, long seed, List<Trace.Event> events) {
+        World world = trace.newWorld(seed, events);
+        switch (events.get(0).type()) {
+            case JOIN -> world.addBroker(1, 0);
+            case HOT_BUNDLE -> world.heatLargestBundle(Simulation.HOT_MULTIPLIER);
+            default -> {
+            }
+        }
+        return world;
     }
 
     /** Fewest unloads that can bring every broker to at most {@code allowedRatio} times the average load. */
