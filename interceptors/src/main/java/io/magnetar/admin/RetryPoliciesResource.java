@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.apache.pulsar.common.naming.NamespaceName;
 import org.apache.pulsar.common.naming.TopicDomain;
@@ -64,6 +66,8 @@ public final class RetryPoliciesResource {
     private final FeaturesResource.Authorizer authorizer;
     private final PolicyStore store;
     private final LongAdder updates;
+    /** The latest update of each subscription in flight, keyed by topic and subscription. */
+    private final Map<String, CompletableFuture<Void>> subscriptionUpdates = new ConcurrentHashMap<>();
 
     public RetryPoliciesResource(FeaturesResource.TenantDirectory tenants, FeaturesResource.Authorizer authorizer,
                                  PolicyStore store, MagnetarMetrics metrics) {
@@ -71,6 +75,27 @@ public final class RetryPoliciesResource {
         this.authorizer = authorizer;
         this.store = store;
         this.updates = metrics.counter("retry_policy_updates", "retry policies set or removed through the REST API");
+    }
+
+    /**
+     * Runs {@code update} once the previous update of the same subscription through this broker has finished,
+     * whatever its outcome: Pulsar replaces a subscription's whole property map, so two read-merge-writes at once
+     * would each write what the other did not see.
+     */
+    private CompletableFuture<Void> oneAtATime(String key, Supplier<CompletableFuture<Void>> update) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> previous = subscriptionUpdates.put(key, mine);
+        CompletableFuture<Void> turn = previous == null ? CompletableFuture.completedFuture(null)
+                : previous.exceptionally(error -> null);
+        turn.thenCompose(ignored -> update.get()).whenComplete((ignored, error) -> {
+            subscriptionUpdates.remove(key, mine);
+            if (error != null) {
+                mine.completeExceptionally(error);
+            } else {
+                mine.complete(null);
+            }
+        });
+        return mine;
     }
 
     static boolean handles(String path) {
@@ -195,11 +220,12 @@ public final class RetryPoliciesResource {
 
     private CompletableFuture<Void> apply(Target target, Map<String, String> patch) {
         if (target.isSubscription()) {
-            return store.subscription(target.topic(), target.subscription()).thenCompose(current -> {
-                Map<String, String> next = patched(current, patch);
-                RetryPolicy.validate(next, target.topic());
-                return store.setSubscription(target.topic(), target.subscription(), next);
-            });
+            return oneAtATime(target.topic() + "\n" + target.subscription(),
+                    () -> store.subscription(target.topic(), target.subscription()).thenCompose(current -> {
+                        Map<String, String> next = patched(current, patch);
+                        RetryPolicy.validate(next, target.topic());
+                        return store.setSubscription(target.topic(), target.subscription(), next);
+                    }));
         }
         return store.updateNamespace(target.namespace(), current -> {
             Map<String, String> next = patched(current, patch);

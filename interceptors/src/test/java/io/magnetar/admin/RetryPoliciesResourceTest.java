@@ -178,4 +178,73 @@ class RetryPoliciesResourceTest {
         assertEquals(200, r.status(), r.body());
         assertTrue(json(r).path("effective").path("invalid").asText().contains("'many'"), r.body());
     }
+
+    @Test
+    void twoUpdatesOfOneSubscriptionAtOnceBothLand() throws Exception {
+        // A read answers, when released, with the properties as they were when it was made; so both PUTs are in
+        // flight together. Pulsar replaces the whole property map: had both read before either wrote, the second
+        // write would drop the first one's key.
+        Map<String, String> stored = new HashMap<>(Map.of("TAGS", "TagA"));
+        java.util.Deque<Runnable> reads = new java.util.ArrayDeque<>();
+        RetryPoliciesResource.PolicyStore slow = new RetryPoliciesResource.PolicyStore() {
+            @Override
+            public CompletableFuture<Map<String, String>> namespace(String name) {
+                return CompletableFuture.completedFuture(Map.of());
+            }
+
+            @Override
+            public CompletableFuture<Void> updateNamespace(String name, UnaryOperator<Map<String, String>> change) {
+                throw new AssertionError("not a namespace update");
+            }
+
+            @Override
+            public synchronized CompletableFuture<Map<String, String>> subscription(String topic, String name) {
+                CompletableFuture<Map<String, String>> read = new CompletableFuture<>();
+                Map<String, String> asOfNow = Map.copyOf(stored);
+                reads.add(() -> read.complete(asOfNow));
+                return read;
+            }
+
+            @Override
+            public synchronized CompletableFuture<Void> setSubscription(String topic, String name,
+                                                                        Map<String, String> properties) {
+                stored.clear();
+                stored.putAll(properties);
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+        RetryPoliciesResource serial = new RetryPoliciesResource(
+                name -> CompletableFuture.completedFuture(Optional.of(TenantInfo.builder().build())),
+                new FeaturesResource.Authorizer() {
+                    @Override
+                    public boolean enabled() {
+                        return false;
+                    }
+
+                    @Override
+                    public CompletableFuture<Boolean> mayAdminister(String tenant, TenantInfo info,
+                                                                    FeaturesResource.Caller caller) {
+                        return CompletableFuture.completedFuture(true);
+                    }
+                },
+                slow, new MagnetarMetrics("admin", "test"));
+        FeaturesResource.Caller caller = new FeaturesResource.Caller(null, null);
+        CompletableFuture<FeaturesResource.Response> first = serial.handle("PUT",
+                "/v1/retry/acme/orders/payments/billing", "{\"maxReconsumeTimes\": 2}", caller);
+        CompletableFuture<FeaturesResource.Response> second = serial.handle("PUT",
+                "/v1/retry/acme/orders/payments/billing", "{\"backoff\": \"5s\"}", caller);
+        while (!(first.isDone() && second.isDone())) {
+            Runnable read;
+            synchronized (slow) {
+                read = reads.poll();
+            }
+            assertTrue(read != null, "a PUT waits for a read that was never made");
+            read.run();
+        }
+
+        assertEquals(200, first.get().status(), first.get().body());
+        assertEquals(200, second.get().status(), second.get().body());
+        assertEquals(Map.of("TAGS", "TagA", "magnetar.retry.maxReconsumeTimes", "2", "magnetar.retry.backoff", "5s"),
+                stored);
+    }
 }
