@@ -15,18 +15,7 @@ class DeadLettersResourceTest {
     private final List<String> calls = new ArrayList<>();
     private boolean busy;
     private boolean authorization;
-    private final FeaturesResource.Authorizer authorizer = new FeaturesResource.Authorizer() {
-        @Override
-        public boolean enabled() {
-            return authorization;
-        }
-
-        @Override
-        public CompletableFuture<Boolean> mayAdminister(String tenant, TenantInfo info,
-                                                        FeaturesResource.Caller caller) {
-            return CompletableFuture.completedFuture("admin".equals(caller.role()));
-        }
-    };
+    private final FeaturesResource.Authorizer authorizer = TestAuthorizers.adminRole(() -> authorization);
     private final DeadLettersResource resource = new DeadLettersResource(
             name -> CompletableFuture.completedFuture(name.equals("acme")
                     ? Optional.of(TenantInfo.builder().build()) : Optional.empty()),

@@ -42,19 +42,8 @@ class FeaturesResourceTest {
         TenantInfo acme = TenantInfo.builder().adminRoles(Set.of("acme-admin")).allowedClusters(Set.of("c")).build();
         resource = new FeaturesResource(flags,
                 name -> CompletableFuture.completedFuture(name.equals("acme") ? Optional.of(acme) : Optional.empty()),
-                new FeaturesResource.Authorizer() {
-                    @Override
-                    public boolean enabled() {
-                        return authorizationOn;
-                    }
-
-                    @Override
-                    public CompletableFuture<Boolean> mayAdminister(String tenant, TenantInfo info,
-                                                                    FeaturesResource.Caller caller) {
-                        return CompletableFuture.completedFuture("superuser".equals(caller.role())
-                                || info.getAdminRoles().contains(caller.role()));
-                    }
-                }, metrics);
+                TestAuthorizers.of(() -> authorizationOn, (info, caller) -> "superuser".equals(caller.role())
+                        || info.getAdminRoles().contains(caller.role())), metrics);
     }
 
     @AfterEach

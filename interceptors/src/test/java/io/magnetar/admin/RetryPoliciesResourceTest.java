@@ -62,19 +62,7 @@ class RetryPoliciesResourceTest {
     private final RetryPoliciesResource resource = new RetryPoliciesResource(
             name -> CompletableFuture.completedFuture(name.equals("acme")
                     ? Optional.of(TenantInfo.builder().build()) : Optional.empty()),
-            new FeaturesResource.Authorizer() {
-                @Override
-                public boolean enabled() {
-                    return authorization;
-                }
-
-                @Override
-                public CompletableFuture<Boolean> mayAdminister(String tenant, TenantInfo info,
-                                                                FeaturesResource.Caller caller) {
-                    return CompletableFuture.completedFuture("admin".equals(caller.role()));
-                }
-            },
-            store, new MagnetarMetrics("admin", "test"));
+            TestAuthorizers.adminRole(() -> authorization), store, new MagnetarMetrics("admin", "test"));
 
     private FeaturesResource.Response call(String method, String path, String body, String role) throws Exception {
         return resource.handle(method, path, body, new FeaturesResource.Caller(role, null)).get();
@@ -215,19 +203,7 @@ class RetryPoliciesResourceTest {
         };
         RetryPoliciesResource serial = new RetryPoliciesResource(
                 name -> CompletableFuture.completedFuture(Optional.of(TenantInfo.builder().build())),
-                new FeaturesResource.Authorizer() {
-                    @Override
-                    public boolean enabled() {
-                        return false;
-                    }
-
-                    @Override
-                    public CompletableFuture<Boolean> mayAdminister(String tenant, TenantInfo info,
-                                                                    FeaturesResource.Caller caller) {
-                        return CompletableFuture.completedFuture(true);
-                    }
-                },
-                slow, new MagnetarMetrics("admin", "test"));
+                TestAuthorizers.adminRole(() -> false), slow, new MagnetarMetrics("admin", "test"));
         FeaturesResource.Caller caller = new FeaturesResource.Caller(null, null);
         CompletableFuture<FeaturesResource.Response> first = serial.handle("PUT",
                 "/v1/retry/acme/orders/payments/billing", "{\"maxReconsumeTimes\": 2}", caller);
