@@ -137,8 +137,8 @@ class TieredOffloadIT {
                         keys.toString());
             }
             String metrics = Metrics.scrape(pulsar.webUrl() + "/metrics/");
-            assertEquals(offloaded.size(), counter(metrics, "magnetar_offload_offloaded_ledgers_total") - ledgersBefore);
-            assertEquals(ledgerBytes, counter(metrics, "magnetar_offload_offloaded_bytes_total") - bytesBefore);
+            assertEquals(offloaded.size(), TieredOffloadSetup.counter(metrics, "magnetar_offload_offloaded_ledgers_total") - ledgersBefore);
+            assertEquals(ledgerBytes, TieredOffloadSetup.counter(metrics, "magnetar_offload_offloaded_bytes_total") - bytesBefore);
 
             // deletion lag 0: the trimmer deletes every BookKeeper copy
             Await.until("BookKeeper copies of " + offloaded + " deleted", WAIT,
@@ -146,7 +146,7 @@ class TieredOffloadIT {
 
             // a fresh broker-side view: no cached read handles or entries
             admin.topics().unload(TOPIC);
-            double readBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_bytes_total");
+            double readBefore = TieredOffloadSetup.counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), "magnetar_offload_read_bytes_total");
             // several readers of the same offloaded ledgers at once, each gets everything
             List<CompletableFuture<Integer>> readers = new ArrayList<>();
             for (int r = 0; r < 3; r++) {
@@ -181,9 +181,9 @@ class TieredOffloadIT {
                 }
             }
             String end = Metrics.scrape(pulsar.webUrl() + "/metrics/");
-            double read = counter(end, "magnetar_offload_read_bytes_total") - readBefore;
+            double read = TieredOffloadSetup.counter(end, "magnetar_offload_read_bytes_total") - readBefore;
             assertTrue(read >= (double) MESSAGES * PAYLOAD, "the backlog was read from S3: " + read + " bytes");
-            assertTrue(counter(end, "magnetar_offload_get_requests_total") >= offloaded.size() * 2,
+            assertTrue(TieredOffloadSetup.counter(end, "magnetar_offload_get_requests_total") >= offloaded.size() * 2,
                     "an index GET and ranged GETs per ledger");
             assertEquals(0.0, Metrics.value(end, "magnetar_offload_errors_total", "operation=\"read\"").orElse(-1));
             assertEquals(0.0, Metrics.value(end, "magnetar_offload_errors_total", "operation=\"offload\"").orElse(-1));
@@ -224,7 +224,7 @@ class TieredOffloadIT {
                     producer.send(p);
                 }
             }
-            double offloadedBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+            double offloadedBefore = TieredOffloadSetup.counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_offloaded_ledgers_total");
             // keep nothing in BookKeeper beyond the current ledger, and wait for it
             cli("topics", "offload", "--size-threshold", "0", topic);
@@ -232,10 +232,10 @@ class TieredOffloadIT {
             List<LedgerInfo> ledgers = admin.topics().getInternalStats(topic).ledgers;
             long offloaded = ledgers.stream().filter(l -> l.offloaded).count();
             assertEquals(2, offloaded, "the two closed ledgers, not the current one: " + ledgers.size() + " ledgers");
-            assertEquals(2.0, counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+            assertEquals(2.0, TieredOffloadSetup.counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_offloaded_ledgers_total") - offloadedBefore);
 
-            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
+            double read = TieredOffloadSetup.readBackAfterUnload(pulsar, client, admin, topic, payloads, messages);
             assertTrue(read >= 200, "the 200 offloaded entries came from S3 (tiered-storage-first): " + read);
         }
     }
@@ -257,12 +257,12 @@ class TieredOffloadIT {
             List<byte[]> payloads = TieredOffloadSetup.payloads(messages, PAYLOAD, 10);
             TieredOffloadSetup.produce(client, topic, payloads);
             admin.topics().unload(topic);
-            double magnetarBefore = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+            double magnetarBefore = TieredOffloadSetup.counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_offloaded_ledgers_total");
             TieredOffloadSetup.offloadAll(admin, topic, pulsar);
             long offloaded = admin.topics().getInternalStats(topic).ledgers.stream().filter(l -> l.offloaded).count();
             assertEquals(3, offloaded, "100 + 100 + 50 entries in three closed ledgers");
-            assertEquals(magnetarBefore, counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
+            assertEquals(magnetarBefore, TieredOffloadSetup.counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"),
                     "magnetar_offload_offloaded_ledgers_total"), "Pulsar's driver wrote these, not Magnetar's");
             List<String> jcloudIndexes = s3.list(BUCKET, "").stream()
                     .filter(k -> !k.startsWith("magnetar/") && k.endsWith("-index")).toList();
@@ -271,7 +271,7 @@ class TieredOffloadIT {
             // the operator switches the namespace to Magnetar's driver; old ledgers stay where jcloud put them
             cli("namespaces", "set-offload-policies", namespace, "--driver", "magnetar-s3", "--bucket", BUCKET,
                     "--endpoint", s3.endpoint(), "--offloadedReadPriority", "tiered-storage-first");
-            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
+            double read = TieredOffloadSetup.readBackAfterUnload(pulsar, client, admin, topic, payloads, messages);
             assertTrue(read >= messages, "all " + messages + " entries read by Magnetar from jcloud's objects: " + read);
             assertTrue(pulsar.broker(0).process().logContains("in Pulsar's jcloud format"),
                     "Magnetar's jcloud reader was used");
@@ -310,14 +310,14 @@ class TieredOffloadIT {
             String before = Metrics.scrape(pulsar.webUrl() + "/metrics/");
             TieredOffloadSetup.offloadAll(admin, topic, pulsar);
             String after = Metrics.scrape(pulsar.webUrl() + "/metrics/");
-            double offloaded = counter(after, "magnetar_offload_offloaded_bytes_total")
-                    - counter(before, "magnetar_offload_offloaded_bytes_total");
-            double stored = counter(after, "magnetar_offload_stored_bytes_total")
-                    - counter(before, "magnetar_offload_stored_bytes_total");
+            double offloaded = TieredOffloadSetup.counter(after, "magnetar_offload_offloaded_bytes_total")
+                    - TieredOffloadSetup.counter(before, "magnetar_offload_offloaded_bytes_total");
+            double stored = TieredOffloadSetup.counter(after, "magnetar_offload_stored_bytes_total")
+                    - TieredOffloadSetup.counter(before, "magnetar_offload_stored_bytes_total");
             assertTrue(offloaded >= 200 * 20_000, "two full ledgers offloaded: " + offloaded);
             assertTrue(stored < offloaded / 3, "stored compressed: " + stored + " of " + offloaded + " bytes");
 
-            double read = readBackAfterUnload(client, admin, topic, payloads, messages);
+            double read = TieredOffloadSetup.readBackAfterUnload(pulsar, client, admin, topic, payloads, messages);
             assertTrue(read >= 200, "the offloaded entries came from S3, decompressed (tiered-storage-first): " + read);
         }
     }
@@ -364,33 +364,5 @@ class TieredOffloadIT {
             }
         }
         return ids;
-    }
-
-    private static double counter(String exposition, String family) {
-        return Metrics.value(exposition, family).orElseThrow(() -> new AssertionError(family + " not on /metrics/"));
-    }
-
-    /** Unloads the topic, receives the messages exactly; the entries the offloader read meanwhile. */
-    private static double readBackAfterUnload(PulsarClient client, PulsarAdmin admin, String topic,
-                                              List<byte[]> payloads, int messages) throws Exception {
-        admin.topics().unload(topic);
-        String entries = "magnetar_offload_read_entries_total";
-        double before = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), entries);
-        receiveExactly(client, topic, payloads, messages);
-        return counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), entries) - before;
-    }
-
-    /** A consumer of subscription {@code sub} receives the first {@code messages} payloads, byte-exact, in order. */
-    private static void receiveExactly(PulsarClient client, String topic, List<byte[]> payloads, int messages)
-            throws Exception {
-        try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
-                .subscribe()) {
-            for (int i = 0; i < messages; i++) {
-                Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
-                assertNotNull(m, "message " + i + " received");
-                assertArrayEquals(payloads.get(i), m.getValue(), "payload of message " + i);
-                consumer.acknowledge(m);
-            }
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.magnetar.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
 import io.magnetar.it.harness.PulsarRuntime;
 import io.magnetar.it.harness.S3ProxyServer;
 import io.magnetar.it.harness.StandaloneCluster;
@@ -15,6 +18,8 @@ import org.apache.pulsar.client.admin.LongRunningProcessStatus;
 import org.apache.pulsar.client.admin.OffloadProcessStatus;
 import org.apache.pulsar.client.admin.PulsarAdmin;
 import org.apache.pulsar.client.admin.PulsarAdminException;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
@@ -113,6 +118,34 @@ final class TieredOffloadSetup {
                 ids.add(f.get(30, TimeUnit.SECONDS));
             }
             return ids;
+        }
+    }
+
+    static double counter(String exposition, String family) {
+        return Metrics.value(exposition, family).orElseThrow(() -> new AssertionError(family + " not on /metrics/"));
+    }
+
+    /** Unloads the topic, receives the messages exactly; the entries the offloader read meanwhile. */
+    static double readBackAfterUnload(StandaloneCluster pulsar, PulsarClient client, PulsarAdmin admin, String topic,
+                                      List<byte[]> payloads, int messages) throws Exception {
+        admin.topics().unload(topic);
+        String entries = "magnetar_offload_read_entries_total";
+        double before = counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), entries);
+        receiveExactly(client, topic, payloads, messages);
+        return counter(Metrics.scrape(pulsar.webUrl() + "/metrics/"), entries) - before;
+    }
+
+    /** A consumer of subscription {@code sub} receives the first {@code messages} payloads, byte-exact, in order. */
+    static void receiveExactly(PulsarClient client, String topic, List<byte[]> payloads, int messages)
+            throws Exception {
+        try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("sub")
+                .subscribe()) {
+            for (int i = 0; i < messages; i++) {
+                Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
+                assertNotNull(m, "message " + i + " received");
+                assertArrayEquals(payloads.get(i), m.getValue(), "payload of message " + i);
+                consumer.acknowledge(m);
+            }
         }
     }
 }

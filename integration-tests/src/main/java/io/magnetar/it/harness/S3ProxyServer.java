@@ -13,9 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * s3proxy 4.1.0 (jar-with-dependencies) as its own process on a loopback port, objects in memory, no
- * authorization; optionally every S3 operation delayed by {@code latencyMs} through s3proxy's latency middleware.
- * For the offload tests and the offload benchmark.
+ * s3proxy 4.1.0 (jar-with-dependencies) as its own process on a loopback port: by {@link #start}, objects in
+ * memory, no authorization, optionally every S3 operation delayed by {@code latencyMs} through s3proxy's latency
+ * middleware; by {@link #startVerifyingSignatures}, every request's signature checked. For the offload tests and the
+ * offload benchmark.
  */
 public final class S3ProxyServer implements AutoCloseable {
     private final Process process;
@@ -27,10 +28,6 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     public static S3ProxyServer start(Path jar, Path dir, long latencyMs, String heap) throws IOException {
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("no s3proxy at " + jar + ": build with Maven first");
-        }
-        Files.createDirectories(dir);
         String endpoint = "http://127.0.0.1:" + Ports.free();
         List<String> props = new ArrayList<>(List.of(
                 "s3proxy.endpoint=" + endpoint,
@@ -44,6 +41,38 @@ public final class S3ProxyServer implements AutoCloseable {
             props.add("s3proxy.latency-blobstore=true");
             props.add("s3proxy.latency-blobstore.*.latency=" + latencyMs);
         }
+        return launch(jar, dir, endpoint, props, heap);
+    }
+
+    /**
+     * s3proxy that checks every request's AWS signature (v2 or v4) against {@code identity} and {@code credential}
+     * and refuses the rest with 403, objects on disk under {@code dir}; {@code bucket} exists from the start (an
+     * unsigned create-bucket would be refused, and the harness does not sign).
+     */
+    public static S3ProxyServer startVerifyingSignatures(Path jar, Path dir, String identity, String credential,
+                                                         String bucket, String heap) throws IOException {
+        Path blobs = dir.resolve("blobs");
+        Files.createDirectories(blobs.resolve(bucket));
+        String endpoint = "http://127.0.0.1:" + Ports.free();
+        List<String> props = List.of(
+                "s3proxy.endpoint=" + endpoint,
+                "s3proxy.authorization=aws-v2-or-v4",
+                "s3proxy.identity=" + identity,
+                "s3proxy.credential=" + credential,
+                "s3proxy.ignore-unknown-headers=true",
+                "jclouds.provider=filesystem",
+                "jclouds.filesystem.basedir=" + blobs,
+                "jclouds.identity=" + identity,
+                "jclouds.credential=" + credential);
+        return launch(jar, dir, endpoint, props, heap);
+    }
+
+    private static S3ProxyServer launch(Path jar, Path dir, String endpoint, List<String> props, String heap)
+            throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no s3proxy at " + jar + ": build with Maven first");
+        }
+        Files.createDirectories(dir);
         Path file = dir.resolve("s3proxy.properties");
         Files.writeString(file, String.join("\n", props) + "\n");
         Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
