@@ -29,7 +29,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Magnetar's shedding strategy as install.sh configures it (conf/magnetar.conf) on a real cluster: every bundle of a loaded namespace
  * starts on one broker, two empty brokers join, and the strategy moves bundles onto them while producers and
- * consumers keep running, losing nothing. Each broker runs under its own CPU quota so it reports its own load.
+ * consumers keep running, losing nothing; under the modular load manager one added broker is then killed with -9
+ * and Magnetar's placement puts its bundles on the others, still losing nothing. Each broker runs under its own CPU
+ * quota so it reports its own load.
  */
 class LoadSheddingClusterIT {
     private static final String NAMESPACE = "public/shed";
@@ -42,7 +44,7 @@ class LoadSheddingClusterIT {
         MultiBrokerCluster.Builder builder = shortIntervals(MultiBrokerCluster.builder("shedding"));
         try (MultiBrokerCluster cluster = builder.start(); PulsarAdmin admin = cluster.newAdmin(0)) {
             List<String> unloads = moveOntoAddedBrokers(cluster, admin,
-                    "[MagnetarLoadSheddingStrategy] Unloading bundle: ");
+                    "[MagnetarLoadSheddingStrategy] Unloading bundle: ", true);
             assertNoBundleMovedTwice(unloads, "Unloading bundle: ");
 
             String metrics = Metrics.scrape(cluster.broker(0).webUrl() + "/metrics/");
@@ -69,7 +71,7 @@ class LoadSheddingClusterIT {
                         "io.magnetar.shedding.pulsar.MagnetarNamespaceUnloadStrategy");
         try (MultiBrokerCluster cluster = builder.start(); PulsarAdmin admin = cluster.newAdmin(0)) {
             List<String> transfers = moveOntoAddedBrokers(cluster, admin,
-                    "[MagnetarNamespaceUnloadStrategy] Transferring bundle: ");
+                    "[MagnetarNamespaceUnloadStrategy] Transferring bundle: ", false);
             assertNoBundleMovedTwice(transfers, "Transferring bundle: ");
         }
     }
@@ -85,12 +87,14 @@ class LoadSheddingClusterIT {
 
     /**
      * A namespace of 8 bundles created while broker 0 is alone, two empty brokers added, load on its 16 topics
-     * until both added brokers own some; every acknowledged message consumed.
+     * until both added brokers own some; with {@code killAnAddedBroker}, the second added broker is then killed
+     * with -9 under load and its bundles are placed (by the leader's placement strategy) on the two left; every
+     * acknowledged message consumed.
      *
      * @return the leader's log lines with {@code moveMarker}: the moves Magnetar's strategy decided (at least one)
      */
-    private static List<String> moveOntoAddedBrokers(MultiBrokerCluster cluster, PulsarAdmin admin, String moveMarker)
-            throws Exception {
+    private static List<String> moveOntoAddedBrokers(MultiBrokerCluster cluster, PulsarAdmin admin, String moveMarker,
+                                                     boolean killAnAddedBroker) throws Exception {
         admin.namespaces().createNamespace(NAMESPACE, 8);
         List<String> topics = new ArrayList<>();
         for (int i = 0; i < TOPICS; i++) {
@@ -137,6 +141,10 @@ class LoadSheddingClusterIT {
                                 && owners.getOrDefault(added2.serviceUrl(), 0) > 0;
                     });
 
+            if (killAnAddedBroker) {
+                killAndReplace(cluster, admin, topics, added1, added2);
+            }
+
             load.shutdown();
             assertTrue(load.awaitTermination(30, TimeUnit.SECONDS));
             for (Producer<String> p : producers) {
@@ -165,6 +173,32 @@ class LoadSheddingClusterIT {
         List<String> moves = cluster.broker(0).process().logLinesContaining(moveMarker);
         assertTrue(!moves.isEmpty(), "the moves were decided by Magnetar's strategy on the leader");
         return moves;
+    }
+
+    /**
+     * Kills {@code victim} with -9 while the load runs and waits until every topic is served by a broker left; the
+     * leader's placement strategy (Magnetar's) placed each of the bundles it owned.
+     */
+    private static void killAndReplace(MultiBrokerCluster cluster, PulsarAdmin admin, List<String> topics,
+                                       BrokerNode survivor, BrokerNode victim) throws Exception {
+        Set<String> orphans = ConcurrentHashMap.newKeySet();
+        for (String t : topics) {
+            if (victim.serviceUrl().equals(admin.lookups().lookupTopic(t))) {
+                orphans.add(admin.lookups().getBundleRange(t));
+            }
+        }
+        assertTrue(!orphans.isEmpty(), "the broker to kill owns bundles");
+        String leader = cluster.broker(0).webUrl() + "/metrics/";
+        double placedBefore = Metrics.value(Metrics.scrape(leader), "magnetar_shedding_placements_total").orElse(0);
+        victim.kill9();
+        Set<String> alive = Set.of(cluster.broker(0).serviceUrl(), survivor.serviceUrl());
+        Await.until("every topic served by a broker left after the kill", Duration.ofMinutes(3),
+                () -> owners(admin, topics).toString(),
+                () -> alive.containsAll(owners(admin, topics).keySet()));
+        double placed = Metrics.value(Metrics.scrape(leader), "magnetar_shedding_placements_total").orElse(0)
+                - placedBefore;
+        assertTrue(placed >= orphans.size(), "Magnetar placed the " + orphans.size() + " bundles of the killed broker: "
+                + placed + " placements");
     }
 
     /** Each log line names the bundle right after {@code marker}. */
