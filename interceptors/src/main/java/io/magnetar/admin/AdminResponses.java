@@ -6,6 +6,8 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** What every Magnetar admin resource answers with, and how it reads its path and failures. */
 final class AdminResponses {
@@ -28,6 +30,23 @@ final class AdminResponses {
     /** A path segment or query value as the client encoded it. */
     static String decode(String text) {
         return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The answer of {@code route}: 400 naming the problem when it refuses its input at once (an
+     * {@link IllegalArgumentException}), and what {@code onFailure} makes of the failure inside the completion wrappers
+     * when its future fails.
+     */
+    static CompletableFuture<FeaturesResource.Response> answer(
+            Supplier<CompletableFuture<FeaturesResource.Response>> route,
+            Function<Throwable, FeaturesResource.Response> onFailure) {
+        CompletableFuture<FeaturesResource.Response> result;
+        try {
+            result = route.get();
+        } catch (IllegalArgumentException e) {
+            result = done(error(400, e.getMessage()));
+        }
+        return result.exceptionally(ex -> onFailure.apply(unwrap(ex)));
     }
 
     /** The failure inside the completion wrappers a future chain adds. */

@@ -56,14 +56,7 @@ public final class DeadLettersResource {
 
     public CompletableFuture<FeaturesResource.Response> handle(String method, String path, String query,
                                                                FeaturesResource.Caller caller) {
-        CompletableFuture<FeaturesResource.Response> result;
-        try {
-            result = route(method, path, query, caller);
-        } catch (IllegalArgumentException e) {
-            result = done(error(400, e.getMessage()));
-        }
-        return result.exceptionally(ex -> {
-            Throwable cause = AdminResponses.unwrap(ex);
+        return AdminResponses.answer(() -> route(method, path, query, caller), cause -> {
             log.warn("Magnetar re-drive {} failed: {}", path, cause.toString());
             return error(cause instanceof IllegalStateException ? 409 : 500, "re-drive failed: " + cause.getMessage());
         });
@@ -142,7 +135,4 @@ public final class DeadLettersResource {
         }
         return parameters;
     }
-
-
-
 }

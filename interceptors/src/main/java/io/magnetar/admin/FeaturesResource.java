@@ -149,8 +149,6 @@ public final class FeaturesResource {
         return new Response(200, root.toString());
     }
 
-
-
     private void count(String method, int status) {
         String m = switch (method) {
             case "GET", "PUT", "DELETE" -> method;

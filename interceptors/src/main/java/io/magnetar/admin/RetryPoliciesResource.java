@@ -104,14 +104,7 @@ public final class RetryPoliciesResource {
 
     public CompletableFuture<FeaturesResource.Response> handle(String method, String path, String body,
                                                                FeaturesResource.Caller caller) {
-        CompletableFuture<FeaturesResource.Response> result;
-        try {
-            result = route(method == null ? "" : method, path, body, caller);
-        } catch (IllegalArgumentException e) {
-            result = done(error(400, e.getMessage()));
-        }
-        return result.exceptionally(ex -> {
-            Throwable cause = AdminResponses.unwrap(ex);
+        return AdminResponses.answer(() -> route(method == null ? "" : method, path, body, caller), cause -> {
             if (cause instanceof IllegalArgumentException) {
                 return error(400, cause.getMessage());
             }
@@ -278,7 +271,4 @@ public final class RetryPoliciesResource {
         });
         return node;
     }
-
-
-
 }
