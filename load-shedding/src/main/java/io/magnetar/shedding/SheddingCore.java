@@ -169,7 +169,7 @@ public final class SheddingCore {
         if (!brokers.keySet().containsAll(before)) {
             // A broker left and its bundles were not placed through this core (retainBrokers was not called).
             orphansPlacedAt = now;
-            brokers.keySet().forEach(b -> touchUnplanned(b, now));
+            brokers.keySet().forEach(b -> touch(b, now));
             return;
         }
         for (BundleLoad previous : lastSnapshot.bundles()) {
@@ -182,8 +182,8 @@ public final class SheddingCore {
                 planned |= previous.bundle().equals(p.bundle()) && owner.equals(p.to());
             }
             if (!planned) {
-                touchUnplanned(previous.broker(), now);
-                touchUnplanned(owner, now);
+                touch(previous.broker(), now);
+                touch(owner, now);
             }
         }
     }
@@ -529,7 +529,10 @@ public final class SheddingCore {
         }
     }
 
-    /** A move or placement of this core's, to or from the broker. */
+    /**
+     * An ownership change to or from the broker, this core's move or placement or someone else's (the load manager
+     * placing a departed broker's bundles): its reports are not fitted until the change has settled.
+     */
     private void touch(String broker, long now) {
         BrokerModel model = models.get(broker);
         if (model != null) {
@@ -550,14 +553,6 @@ public final class SheddingCore {
             }
         }
         return false;
-    }
-
-    /** An ownership change of someone else's (the load manager placing a departed broker's bundles). */
-    private void touchUnplanned(String broker, long now) {
-        BrokerModel model = models.get(broker);
-        if (model != null) {
-            model.lastChangeMillis = Math.max(model.lastChangeMillis, now);
-        }
     }
 
     /**

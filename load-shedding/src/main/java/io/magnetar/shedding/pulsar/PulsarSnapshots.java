@@ -7,11 +7,9 @@ import io.magnetar.shedding.SheddingConfig.ResourceWeights;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.pulsar.broker.loadbalance.LoadData;
 import org.apache.pulsar.broker.loadbalance.extensions.data.BrokerLoadData;
 import org.apache.pulsar.broker.loadbalance.extensions.data.TopBundlesLoadData;
-import org.apache.pulsar.broker.loadbalance.extensions.store.LoadDataStore;
 import org.apache.pulsar.broker.namespace.NamespaceService;
 import org.apache.pulsar.common.naming.NamespaceBundle;
 import org.apache.pulsar.policies.data.loadbalancer.BrokerData;
@@ -47,17 +45,7 @@ final class PulsarSnapshots {
         return new LoadSnapshot(now, brokers, bundles);
     }
 
-    /** ExtensibleLoadManagerImpl's view: every broker's load data and its top bundles. */
-    static LoadSnapshot of(LoadDataStore<BrokerLoadData> brokerStore, LoadDataStore<TopBundlesLoadData> bundleStore,
-                           ResourceWeights weights, long now) {
-        Map<String, BrokerLoadData> brokerData = new java.util.TreeMap<>();
-        brokerStore.forEach(brokerData::put);
-        Map<String, TopBundlesLoadData> topBundles = new java.util.TreeMap<>();
-        bundleStore.forEach(topBundles::put);
-        return of(brokerData, topBundles, weights, now);
-    }
-
-    /** As above, from the stores' contents. */
+    /** ExtensibleLoadManagerImpl's view: every broker's load data and its top bundles (the stores' contents). */
     static LoadSnapshot of(Map<String, BrokerLoadData> brokerStore, Map<String, TopBundlesLoadData> bundleStore,
                            ResourceWeights weights, long now) {
         List<BrokerLoad> brokers = new ArrayList<>();
@@ -74,9 +62,9 @@ final class PulsarSnapshots {
             long reportedAt = data.getUpdatedAt() > 0 ? data.getUpdatedAt()
                     : data.getReportedAt() > 0 ? data.getReportedAt() : now;
             brokers.add(new BrokerLoad(broker, reportedAt, load, data.getMsgThroughputIn() + data.getMsgThroughputOut()));
-            Optional<TopBundlesLoadData> top = Optional.ofNullable(bundleStore.get(broker));
-            if (top.isPresent()) {
-                for (TopBundlesLoadData.BundleLoadData bundle : top.get().getTopBundlesLoadData()) {
+            TopBundlesLoadData top = bundleStore.get(broker);
+            if (top != null) {
+                for (TopBundlesLoadData.BundleLoadData bundle : top.getTopBundlesLoadData()) {
                     if (movable(bundle.bundleName())) {
                         bundles.add(new BundleLoad(bundle.bundleName(), broker, throughput(bundle.stats())));
                     }

@@ -216,12 +216,13 @@ class PulsarAdaptersTest {
         assertTrue(again.isEmpty(), "the moves onto b were forgotten and made again elsewhere: " + again);
     }
 
+    /** The stores, and a registry listing {@code registered} (null: a registry that cannot answer). */
     private static LoadManagerContext context(ServiceConfiguration conf, MapStore<BrokerLoadData> brokers,
                                               MapStore<TopBundlesLoadData> bundles, List<String> registered) {
         BrokerRegistry registry = (BrokerRegistry) java.lang.reflect.Proxy.newProxyInstance(
                 BrokerRegistry.class.getClassLoader(), new Class<?>[] {BrokerRegistry.class},
                 (proxy, method, args) -> {
-                    if (method.getName().equals("getAvailableBrokersAsync")) {
+                    if (method.getName().equals("getAvailableBrokersAsync") && registered != null) {
                         return CompletableFuture.completedFuture(new java.util.ArrayList<>(registered));
                     }
                     throw new UnsupportedOperationException(method.getName());
@@ -265,23 +266,7 @@ class PulsarAdaptersTest {
         brokers.pushAsync("a:8080", a);
         brokers.pushAsync("b:8080", b);
         bundles.pushAsync("a:8080", topOfA);
-        return new LoadManagerContext() {
-            public ServiceConfiguration brokerConfiguration() {
-                return conf;
-            }
-
-            public LoadDataStore<BrokerLoadData> brokerLoadDataStore() {
-                return brokers;
-            }
-
-            public LoadDataStore<TopBundlesLoadData> topBundleLoadDataStore() {
-                return bundles;
-            }
-
-            public BrokerRegistry brokerRegistry() {
-                throw new UnsupportedOperationException();
-            }
-        };
+        return context(conf, brokers, bundles, null);
     }
 
     private static final class MapStore<T> implements LoadDataStore<T> {
