@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -75,21 +76,24 @@ public final class AwsObjectStore implements ObjectStore {
     /** The client for GETs and small requests. */
     public static S3Client newClient(OffloadConfig config) {
         return newClient(config, UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
-                .socketTimeout(Duration.ofSeconds(60)).build());
+                .socketTimeout(Duration.ofSeconds(60)).build(), builder -> { });
     }
 
     /** The client for upload bodies: with {@link UploadIntegrity#CRC32C}, bodies unsigned on plain HTTP too. */
     public static S3Client newUploadClient(OffloadConfig config) {
         return newClient(config, new StreamingUrlConnectionClient(Duration.ofSeconds(10), Duration.ofMinutes(10)),
-                config.uploadIntegrity() == UploadIntegrity.CRC32C);
+                builder -> {
+                    if (config.uploadIntegrity() == UploadIntegrity.CRC32C) {
+                        builder.putAuthScheme(new UnsignedPayloadAuthScheme());
+                    }
+                    // HttpURLConnection has no timeout on writing a body: a store that stops reading is cut off
+                    // here (the SDK aborts the attempt, which disconnects)
+                    builder.overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofMinutes(10)));
+                });
     }
 
-    /** A client for the configuration's store, region, addressing and credentials. */
-    private static S3Client newClient(OffloadConfig config, SdkHttpClient http) {
-        return newClient(config, http, false);
-    }
-
-    private static S3Client newClient(OffloadConfig config, SdkHttpClient http, boolean unsignedPayload) {
+    /** A client for the configuration's store, region, addressing and credentials, with {@code settings} added. */
+    private static S3Client newClient(OffloadConfig config, SdkHttpClient http, Consumer<S3ClientBuilder> settings) {
         AwsCredentialsProvider credentials = switch (config.credentialSource()) {
             case CONFIG, ENVIRONMENT -> StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey()));
@@ -106,14 +110,7 @@ public final class AwsObjectStore implements ObjectStore {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .forcePathStyle(config.pathStyle());
         config.endpoint().ifPresent(builder::endpointOverride);
-        if (unsignedPayload) {
-            builder.putAuthScheme(new UnsignedPayloadAuthScheme());
-        }
-        if (http instanceof StreamingUrlConnectionClient) {
-            // HttpURLConnection has no timeout on writing a body: a store that stops reading is cut off here (the
-            // SDK aborts the attempt, which disconnects)
-            builder.overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofMinutes(10)));
-        }
+        settings.accept(builder);
         // The SDK finds its S3 interceptors and service metadata through the context class loader: make it the
         // NAR's, not whatever broker thread calls create().
         Thread thread = Thread.currentThread();

@@ -4,24 +4,33 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.ExecutableHttpRequest;
 import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -103,8 +112,8 @@ class StreamingUrlConnectionClientTest {
         assertEquals("null", seen.get("/bucket/key transfer-encoding"), "fixed length, not chunked");
         assertEquals("v1", seen.get("/bucket/key x-amz-meta"));
         assertEquals("null", seen.get("/bucket/key expect"), "the body is sent at once");
-        assertEquals(java.util.Set.of("partNumber=2", "uploadId=u%2B1"),
-                java.util.Set.of(seen.get("/bucket/key query").split("&")), "the query as encoded");
+        assertEquals(Set.of("partNumber=2", "uploadId=u%2B1"),
+                Set.of(seen.get("/bucket/key query").split("&")), "the query as encoded");
     }
 
     @Test
@@ -139,23 +148,23 @@ class StreamingUrlConnectionClientTest {
     void abortingCutsOffABodyAStoreHasStoppedReading() throws Exception {
         // the abort may also land while the connection is being set up: an IOException either way (the SDK's timeout
         // and cancellation expect one)
-        try (java.net.ServerSocket stalled = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
-                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (ServerSocket stalled = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Socket> accepted =
+                    CompletableFuture.supplyAsync(() -> {
                         try {
                             return stalled.accept(); // and never reads
                         } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            throw new UncheckedIOException(e);
                         }
                     });
             byte[] body = new byte[64 << 20]; // far more than the socket buffers hold
             SdkHttpRequest r = SdkHttpRequest.builder().method(SdkHttpMethod.PUT)
                     .uri(URI.create("http://127.0.0.1:" + stalled.getLocalPort() + "/bucket/key"))
                     .putHeader("Content-Length", Integer.toString(body.length)).build();
-            software.amazon.awssdk.http.ExecutableHttpRequest call = client.prepareRequest(HttpExecuteRequest.builder()
+            ExecutableHttpRequest call = client.prepareRequest(HttpExecuteRequest.builder()
                     .request(r).contentStreamProvider(ContentStreamProvider.fromByteArrayUnsafe(body)).build());
-            java.util.concurrent.CompletableFuture<Throwable> outcome =
-                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Throwable> outcome =
+                    CompletableFuture.supplyAsync(() -> {
                         try {
                             call.call();
                             return null;
@@ -163,16 +172,16 @@ class StreamingUrlConnectionClientTest {
                             return t;
                         }
                     });
-            java.net.Socket peer = accepted.get(30, java.util.concurrent.TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            Socket peer = accepted.get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (peer.getInputStream().available() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10); // until the body is on its way (unread on the peer's side)
             }
             assertTrue(peer.getInputStream().available() > 0, "the request reached the peer");
-            Thread.sleep(200);
-            assertFalse(outcome.isDone(), "the write waits for the store");
+            assertThrows(TimeoutException.class, () -> outcome.get(200, TimeUnit.MILLISECONDS),
+                    "the write waits for the store");
             call.abort();
-            Throwable t = outcome.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            Throwable t = outcome.get(30, TimeUnit.SECONDS);
             assertTrue(t instanceof IOException, "the call failed with an IOException: " + t);
             peer.close();
         }
