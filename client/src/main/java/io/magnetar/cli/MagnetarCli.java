@@ -219,14 +219,11 @@ public final class MagnetarCli {
             query.append(query.length() == 0 ? '?' : '&').append(key).append('=')
                     .append(URLEncoder.encode(args.get(i + 1), StandardCharsets.UTF_8));
         }
-        String name = topic.replaceFirst("^persistent://", "");
-        String[] parts = name.split("/");
-        if (parts.length != 3 || topic.startsWith("non-persistent://")) {
+        String subscriptionPath = subscriptionPath(topic, subscription);
+        if (subscriptionPath == null) {
             return usage("topic '" + topic + "' is not persistent://tenant/namespace/topic");
         }
-        String path = url + "/magnetar/v1/deadletters/" + parts[0] + "/" + parts[1] + "/"
-                + URLEncoder.encode(parts[2], StandardCharsets.UTF_8) + "/"
-                + URLEncoder.encode(subscription, StandardCharsets.UTF_8) + "/redrive" + query;
+        String path = url + "/magnetar/v1/deadletters/" + subscriptionPath + "/redrive" + query;
         Map<String, Object> view = answer(HttpRequest.newBuilder(URI.create(path))
                 .POST(HttpRequest.BodyPublishers.noBody()), Duration.ofMinutes(6));
         if (view == null) {
@@ -253,16 +250,14 @@ public final class MagnetarCli {
             path = url + "/magnetar/v1/retry/" + target;
             rest = 2;
         } else {
-            String[] parts = target.replaceFirst("^persistent://", "").split("/");
-            if (parts.length != 3 || target.startsWith("non-persistent://")) {
+            String subscriptionPath = subscriptionPath(target, args.size() < 3 ? "" : args.get(2));
+            if (subscriptionPath == null) {
                 return usage("'" + target + "' is neither tenant/namespace nor persistent://tenant/namespace/topic");
             }
             if (args.size() < 3) {
                 return usage("retry " + sub + " " + target + " needs a subscription");
             }
-            path = url + "/magnetar/v1/retry/" + parts[0] + "/" + parts[1] + "/"
-                    + URLEncoder.encode(parts[2], StandardCharsets.UTF_8) + "/"
-                    + URLEncoder.encode(args.get(2), StandardCharsets.UTF_8);
+            path = url + "/magnetar/v1/retry/" + subscriptionPath;
             rest = 3;
         }
         List<String> assignments = args.subList(rest, args.size());
@@ -314,6 +309,20 @@ public final class MagnetarCli {
             out.printf("%-18s %-40s %s%n", key, value == null ? "-" : value, source);
         }
         return OK;
+    }
+
+    /**
+     * {@code tenant/namespace/topic/subscription} of a persistent topic's subscription, topic and subscription
+     * URL-encoded, as the admin API's paths take them; null when {@code topic} is not persistent://t/n/topic (or
+     * t/n/topic).
+     */
+    private static String subscriptionPath(String topic, String subscription) {
+        String[] parts = topic.replaceFirst("^persistent://", "").split("/");
+        if (parts.length != 3 || topic.startsWith("non-persistent://")) {
+            return null;
+        }
+        return parts[0] + "/" + parts[1] + "/" + URLEncoder.encode(parts[2], StandardCharsets.UTF_8) + "/"
+                + URLEncoder.encode(subscription, StandardCharsets.UTF_8);
     }
 
     private static String backoffText(Object millis) {
