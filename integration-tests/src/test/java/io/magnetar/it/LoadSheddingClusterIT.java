@@ -8,6 +8,7 @@ import io.magnetar.it.harness.MultiBrokerCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -181,7 +182,7 @@ class LoadSheddingClusterIT {
      */
     private static void killAndReplace(MultiBrokerCluster cluster, PulsarAdmin admin, List<String> topics,
                                        BrokerNode survivor, BrokerNode victim) throws Exception {
-        Set<String> orphans = ConcurrentHashMap.newKeySet();
+        Set<String> orphans = new HashSet<>();
         for (String t : topics) {
             if (victim.serviceUrl().equals(admin.lookups().lookupTopic(t))) {
                 orphans.add(admin.lookups().getBundleRange(t));
