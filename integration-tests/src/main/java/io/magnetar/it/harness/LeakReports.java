@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -27,25 +28,25 @@ public final class LeakReports {
     }
 
     /**
-     * The detector level for the processes: {@code paranoid} (every buffer tracked) unless the build sets
-     * {@code magnetar.it.leakDetection}.
+     * The detector level the build asks for ({@code magnetar.it.leakDetection}: failsafe sets {@code paranoid}), or
+     * none: the benchmarks share this harness and run their brokers with the distribution's settings, unscanned.
      */
-    public static String level() {
-        return System.getProperty("magnetar.it.leakDetection", "paranoid");
+    public static Optional<String> level() {
+        return Optional.ofNullable(System.getProperty("magnetar.it.leakDetection")).filter(l -> !l.isBlank());
     }
 
     /**
      * The JVM options bin/pulsar passes to a broker, standalone or ZooKeeper: the distribution's defaults (which
      * setting the variable replaces) plus the leak detector's level.
      */
-    static String pulsarExtraOpts() {
+    static String pulsarExtraOpts(String level) {
         return "-Dpulsar.allocator.exit_on_oom=true -Dio.netty.recycler.maxCapacityPerThread=4096 "
-                + "-Dio.netty.leakDetection.level=" + level();
+                + "-Dio.netty.leakDetection.level=" + level;
     }
 
     /** The same for a bookie, whose bkenv.sh default turns the detector off. */
-    static String bookieExtraOpts() {
-        return "-Dio.netty.recycler.maxCapacityPerThread=4096 -Dio.netty.leakDetection.level=" + level();
+    static String bookieExtraOpts(String level) {
+        return "-Dio.netty.recycler.maxCapacityPerThread=4096 -Dio.netty.leakDetection.level=" + level;
     }
 
     /** A log file with leak reports in it, and its first lines from the first report on. */
@@ -102,6 +103,13 @@ public final class LeakReports {
             StringBuilder message = new StringBuilder("Netty reported leaked buffers in " + what + ":");
             found.forEach(f -> message.append("\n").append(f));
             throw new AssertionError(message.toString());
+        }
+    }
+
+    /** {@link #assertNone} when the build turned the detector on (see {@link #level()}); else nothing. */
+    static void assertNoneWhenDetecting(String what, Collection<Path> logDirs) {
+        if (level().isPresent()) {
+            assertNone(what, logDirs);
         }
     }
 

@@ -85,7 +85,7 @@ public final class StandaloneCluster implements PulsarCluster {
         if (!keepData && Files.exists(dataDir)) {
             PulsarRuntime.deleteTree(dataDir);
         }
-        LeakReports.assertNone(node.process().name(), List.of(node.process().logDir()));
+        LeakReports.assertNoneWhenDetecting(node.process().name(), List.of(node.process().logDir()));
     }
 
     public static final class Builder {
