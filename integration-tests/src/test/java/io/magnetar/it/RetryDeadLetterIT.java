@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,7 +41,13 @@ import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
 import org.apache.pulsar.client.api.SubscriptionType;
 import org.apache.pulsar.common.policies.data.TenantInfo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Broker-side retry and dead letters on a 2-broker cluster with Magnetar installed by install.sh, for tenant
@@ -48,8 +55,11 @@ import org.junit.jupiter.api.Test;
  * dead-letter policy of its own, sees each come back after its back-off and then finds it in the dead-letter topic,
  * once, across a kill -9 of the owner; other subscriptions never see the copies; a plain WebSocket consumer gets
  * the same; a Java consumer with its own dead-letter policy keeps it; bad policies are refused at subscribe; a
- * tenant with the flags off behaves as vanilla Pulsar.
+ * tenant with the flags off behaves as vanilla Pulsar. One cluster for the class; each scenario its own test, in this
+ * order.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RetryDeadLetterIT {
     private static final String TOPIC = "persistent://public/default/payments";
     private static final String DLQ = TOPIC + "-billing-DLQ";
@@ -62,157 +72,189 @@ class RetryDeadLetterIT {
     private record Delivery(String value, int reconsumeTimes, long receivedAt, String origin, MessageId id) {
     }
 
-    @Test
-    void failedMessagesComeBackAfterTheirBackoffThenGoToTheDeadLetterTopicOnce() throws Exception {
-        try (MultiBrokerCluster cluster = MultiBrokerCluster.builder("retry").brokers(2)
+    private MultiBrokerCluster cluster;
+    private PulsarClient client;
+    private PulsarAdmin admin;
+    /** Set by the dead-letter scenario once every message is in the DLQ, once, and acknowledged on billing. */
+    private boolean deadLettered;
+
+    @BeforeAll
+    void startClusterWithRetryAndDeadLetterOnForPublic() throws Exception {
+        cluster = MultiBrokerCluster.builder("retry").brokers(2)
                 .brokerConf("webSocketServiceEnabled", "true").start();
-             PulsarClient client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
-                     .operationTimeout(60, TimeUnit.SECONDS)
-                     .startingBackoffInterval(100, TimeUnit.MILLISECONDS).maxBackoffInterval(2, TimeUnit.SECONDS)
-                     .build();
-             PulsarAdmin admin = cluster.newAdmin(0)) {
-            Http.Response on = Http.put(cluster.broker(0).webUrl() + "/magnetar/v1/tenants/public/features",
-                    "{\"retry\":true,\"deadLetter\":true}");
-            assertEquals(200, on.status(), on.body());
-            Await.until("the flags reached both brokers", Duration.ofSeconds(10), () ->
-                    Http.get(cluster.broker(1).webUrl() + "/magnetar/v1/tenants/public/features").body()
-                            .contains("\"deadLetter\":true"));
+        client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
+                .operationTimeout(60, TimeUnit.SECONDS)
+                .startingBackoffInterval(100, TimeUnit.MILLISECONDS).maxBackoffInterval(2, TimeUnit.SECONDS)
+                .build();
+        admin = cluster.newAdmin(0);
+        Http.Response on = Http.put(cluster.broker(0).webUrl() + "/magnetar/v1/tenants/public/features",
+                "{\"retry\":true,\"deadLetter\":true}");
+        assertEquals(200, on.status(), on.body());
+        Await.until("the flags reached both brokers", Duration.ofSeconds(10), () ->
+                Http.get(cluster.broker(1).webUrl() + "/magnetar/v1/tenants/public/features").body()
+                        .contains("\"deadLetter\":true"));
+    }
 
-            badPoliciesAreRefusedAtSubscribe(client);
+    @AfterAll
+    void stopCluster() throws Exception {
+        ClassResources.closeInOrder(admin, client, cluster);
+    }
 
-            int survivor;
-            Map<String, List<Delivery>> deliveries = new ConcurrentHashMap<>();
-            Map<String, MessageId> firstIds = new ConcurrentHashMap<>();
-            try (Consumer<String> failing = client.newConsumer(Schema.STRING).topic(TOPIC)
-                    .subscriptionName("billing").subscriptionType(SubscriptionType.Shared)
-                    .subscriptionProperties(Map.of("magnetar.retry.backoff", "2s 3s",
-                            "magnetar.retry.maxReconsumeTimes", Integer.toString(MAX_RECONSUMES)))
-                    .negativeAckRedeliveryDelay(100, TimeUnit.MILLISECONDS)
-                    .subscribe();
-                 Consumer<String> audit = client.newConsumer(Schema.STRING).topic(TOPIC)
-                         .subscriptionName("audit").subscriptionType(SubscriptionType.Key_Shared).subscribe();
-                 Consumer<String> ownPolicy = client.newConsumer(Schema.STRING).topic(TOPIC)
-                         .subscriptionName("own-dlq").subscriptionType(SubscriptionType.Shared)
-                         .subscriptionProperties(Map.of("magnetar.retry.backoff", "1s"))
-                         .negativeAckRedeliveryDelay(100, TimeUnit.MILLISECONDS)
-                         .deadLetterPolicy(DeadLetterPolicy.builder().maxRedeliverCount(1).build())
-                         .subscribe();
-                 Consumer<String> deadLetters = client.newConsumer(Schema.STRING).topic(DLQ)
-                         .subscriptionName("inspect").subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
-                         .subscribe();
-                 Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC)
-                         .enableBatching(true).batchingMaxMessages(5)
-                         .batchingMaxPublishDelay(50, TimeUnit.MILLISECONDS).create()) {
-                List<CompletableFuture<MessageId>> sends = new ArrayList<>();
-                for (int i = 0; i < MESSAGES; i++) {
-                    sends.add(producer.newMessage().key("key-" + i).value("m" + i).property("app", "v" + i)
-                            .sendAsync());
-                }
-                for (CompletableFuture<MessageId> send : sends) {
-                    send.get(30, TimeUnit.SECONDS);
-                }
-
-                // the failing consumer nacks everything; wait until every message came back once, then kill
-                CompletableFuture<Void> failingLoop = CompletableFuture.runAsync(() -> nackAll(failing, deliveries,
-                        firstIds, System.currentTimeMillis() + 150_000));
-                Await.until("every message redelivered once", Duration.ofSeconds(60),
-                        () -> deliveries.size() + " delivered", () -> deliveries.size() == MESSAGES
-                                && deliveries.values().stream().allMatch(d -> d.stream()
-                                        .anyMatch(x -> x.reconsumeTimes() == 1)));
-                BrokerNode owner = owner(cluster, admin);
-                owner.kill9();
-                survivor = cluster.broker(0) == owner ? 1 : 0;
-
-                Map<String, Message<String>> dead = new HashMap<>();
-                List<String> deadOrder = new ArrayList<>();
-                long deadline = System.currentTimeMillis() + 120_000;
-                while (dead.size() < MESSAGES && System.currentTimeMillis() < deadline) {
-                    Message<String> m = deadLetters.receive(1, TimeUnit.SECONDS);
-                    if (m != null) {
-                        deadOrder.add(m.getValue());
-                        dead.put(m.getValue(), m);
-                        deadLetters.acknowledge(m);
-                    }
-                }
-                assertEquals(MESSAGES, dead.size(), "every message reached the dead-letter topic: " + dead.keySet());
-                // nothing more arrives: no message is dead-lettered twice, not even after the kill
-                Message<String> extra = deadLetters.receive(8, TimeUnit.SECONDS);
-                while (extra != null) {
-                    deadOrder.add(extra.getValue());
-                    extra = deadLetters.receive(2, TimeUnit.SECONDS);
-                }
-                assertEquals(MESSAGES, deadOrder.size(), "dead letters, each once: " + deadOrder);
-                failingLoop.cancel(true);
-
-                for (int i = 0; i < MESSAGES; i++) {
-                    String value = "m" + i;
-                    Message<String> d = dead.get(value);
-                    assertEquals("key-" + i, d.getKey(), "key kept");
-                    assertEquals("v" + i, d.getProperty("app"), "properties kept");
-                    assertEquals(Integer.toString(MAX_RECONSUMES), d.getProperty("RECONSUMETIMES"));
-                    assertEquals(TOPIC, d.getProperty("REAL_TOPIC"));
-                    assertEquals("billing", d.getProperty("REAL_SUBSCRIPTION"));
-                    assertEquals(firstIds.get(value).toString(), d.getProperty("ORIGIN_MESSAGE_ID"),
-                            "the id the message was first delivered with");
-                    assertTrue(Long.parseLong(d.getProperty("LAST_FAILURE_TIME")) > 0);
-                    assertNull(d.getProperty("MAGNETAR_REDELIVER_TO"), "a dead letter is readable by anyone");
-
-                    List<Delivery> seen = deliveries.get(value);
-                    int highest = seen.stream().mapToInt(Delivery::reconsumeTimes).max().orElse(-1);
-                    assertEquals(MAX_RECONSUMES, highest, value + ": never more reconsumes than the policy");
-                    for (int n = 1; n <= MAX_RECONSUMES; n++) {
-                        int reconsume = n;
-                        assertTrue(seen.stream().anyMatch(x -> x.reconsumeTimes() == reconsume),
-                                value + " came back as reconsume " + n + ": " + seen);
-                    }
-                    // each comeback waited at least its back-off after the failure before it (the failure was
-                    // reported after the delivery, so receive-to-receive is a lower bound)
-                    for (Delivery later : seen) {
-                        if (later.reconsumeTimes() == 0) {
-                            continue;
-                        }
-                        long previous = seen.stream().filter(x -> x.reconsumeTimes() == later.reconsumeTimes() - 1)
-                                .mapToLong(Delivery::receivedAt).min().orElseThrow();
-                        long waited = later.receivedAt() - previous;
-                        assertTrue(waited >= BACKOFF[later.reconsumeTimes() - 1], value + " reconsume "
-                                + later.reconsumeTimes() + " came back after " + waited + " ms");
-                    }
-                }
-
-                // the other subscriptions saw each message once: copies are for the failing one only
-                Map<String, Integer> audited = receiveAll(audit, Duration.ofSeconds(5));
-                assertEquals(MESSAGES, audited.size(), "audit saw every message: " + audited);
-                assertTrue(audited.values().stream().allMatch(c -> c == 1), "and no copy: " + audited);
-
-                // a consumer with its own dead-letter policy: the copy carries the redelivery count, so the
-                // client dead-letters the message itself after one redelivery, and the broker does not
-                Map<String, Integer> own = nackUntilQuiet(ownPolicy, Duration.ofSeconds(8));
-                assertEquals(MESSAGES, own.size(), "own-dlq saw every message: " + own);
-                assertTrue(own.values().stream().allMatch(c -> c >= 2), "delivered, then redelivered: " + own);
-                try (Consumer<String> clientDlq = client.newConsumer(Schema.STRING)
-                        .topic(TOPIC + "-own-dlq-DLQ").subscriptionName("inspect")
-                        .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
-                    Map<String, Integer> clientDead = receiveAll(clientDlq, Duration.ofSeconds(5));
-                    assertEquals(MESSAGES, clientDead.size(), "the client's own DLQ: " + clientDead);
-                }
-
-                PulsarAdmin survivorAdmin = cluster.newAdmin(survivor);
-                Await.until("the broker acknowledged every failed message", Duration.ofSeconds(30), () -> {
-                    try {
-                        return survivorAdmin.topics().getStats(TOPIC).getSubscriptions().get("billing").getMsgBacklog()
-                                == 0;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                });
-                survivorAdmin.close();
+    @Test
+    @Order(2)
+    void failedMessagesComeBackAfterTheirBackoffThenGoToTheDeadLetterTopicOnce() throws Exception {
+        int survivor;
+        Map<String, List<Delivery>> deliveries = new ConcurrentHashMap<>();
+        Map<String, MessageId> firstIds = new ConcurrentHashMap<>();
+        try (Consumer<String> failing = client.newConsumer(Schema.STRING).topic(TOPIC)
+                .subscriptionName("billing").subscriptionType(SubscriptionType.Shared)
+                .subscriptionProperties(Map.of("magnetar.retry.backoff", "2s 3s",
+                        "magnetar.retry.maxReconsumeTimes", Integer.toString(MAX_RECONSUMES)))
+                .negativeAckRedeliveryDelay(100, TimeUnit.MILLISECONDS)
+                .subscribe();
+             Consumer<String> audit = client.newConsumer(Schema.STRING).topic(TOPIC)
+                     .subscriptionName("audit").subscriptionType(SubscriptionType.Key_Shared).subscribe();
+             Consumer<String> ownPolicy = client.newConsumer(Schema.STRING).topic(TOPIC)
+                     .subscriptionName("own-dlq").subscriptionType(SubscriptionType.Shared)
+                     .subscriptionProperties(Map.of("magnetar.retry.backoff", "1s"))
+                     .negativeAckRedeliveryDelay(100, TimeUnit.MILLISECONDS)
+                     .deadLetterPolicy(DeadLetterPolicy.builder().maxRedeliverCount(1).build())
+                     .subscribe();
+             Consumer<String> deadLetters = client.newConsumer(Schema.STRING).topic(DLQ)
+                     .subscriptionName("inspect").subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
+                     .subscribe();
+             Producer<String> producer = client.newProducer(Schema.STRING).topic(TOPIC)
+                     .enableBatching(true).batchingMaxMessages(5)
+                     .batchingMaxPublishDelay(50, TimeUnit.MILLISECONDS).create()) {
+            List<CompletableFuture<MessageId>> sends = new ArrayList<>();
+            for (int i = 0; i < MESSAGES; i++) {
+                sends.add(producer.newMessage().key("key-" + i).value("m" + i).property("app", "v" + i)
+                        .sendAsync());
+            }
+            for (CompletableFuture<MessageId> send : sends) {
+                send.get(30, TimeUnit.SECONDS);
             }
 
-            redriveMovesTheDeadLettersBackToTheirSubscriptionOnly(cluster.broker(survivor), client);
+            // the failing consumer nacks everything; wait until every message came back once, then kill
+            CompletableFuture<Void> failingLoop = CompletableFuture.runAsync(() -> nackAll(failing, deliveries,
+                    firstIds, System.currentTimeMillis() + 150_000));
+            Await.until("every message redelivered once", Duration.ofSeconds(60),
+                    () -> deliveries.size() + " delivered", () -> deliveries.size() == MESSAGES
+                            && deliveries.values().stream().allMatch(d -> d.stream()
+                                    .anyMatch(x -> x.reconsumeTimes() == 1)));
+            BrokerNode owner = owner();
+            owner.kill9();
+            survivor = cluster.broker(0) == owner ? 1 : 0;
 
-            webSocketConsumerGetsTheSameBrokerSideRetry(cluster.broker(survivor), client, cluster.newAdmin(survivor));
-            vanillaPulsarForTenantsWithTheFlagsOff(client, cluster.newAdmin(survivor));
+            Map<String, Message<String>> dead = new HashMap<>();
+            List<String> deadOrder = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (dead.size() < MESSAGES && System.currentTimeMillis() < deadline) {
+                Message<String> m = deadLetters.receive(1, TimeUnit.SECONDS);
+                if (m != null) {
+                    deadOrder.add(m.getValue());
+                    dead.put(m.getValue(), m);
+                    deadLetters.acknowledge(m);
+                }
+            }
+            assertEquals(MESSAGES, dead.size(), "every message reached the dead-letter topic: " + dead.keySet());
+            // nothing more arrives: no message is dead-lettered twice, not even after the kill
+            Message<String> extra = deadLetters.receive(8, TimeUnit.SECONDS);
+            while (extra != null) {
+                deadOrder.add(extra.getValue());
+                extra = deadLetters.receive(2, TimeUnit.SECONDS);
+            }
+            assertEquals(MESSAGES, deadOrder.size(), "dead letters, each once: " + deadOrder);
+            failingLoop.cancel(true);
+
+            for (int i = 0; i < MESSAGES; i++) {
+                String value = "m" + i;
+                Message<String> d = dead.get(value);
+                assertEquals("key-" + i, d.getKey(), "key kept");
+                assertEquals("v" + i, d.getProperty("app"), "properties kept");
+                assertEquals(Integer.toString(MAX_RECONSUMES), d.getProperty("RECONSUMETIMES"));
+                assertEquals(TOPIC, d.getProperty("REAL_TOPIC"));
+                assertEquals("billing", d.getProperty("REAL_SUBSCRIPTION"));
+                assertEquals(firstIds.get(value).toString(), d.getProperty("ORIGIN_MESSAGE_ID"),
+                        "the id the message was first delivered with");
+                assertTrue(Long.parseLong(d.getProperty("LAST_FAILURE_TIME")) > 0);
+                assertNull(d.getProperty("MAGNETAR_REDELIVER_TO"), "a dead letter is readable by anyone");
+
+                List<Delivery> seen = deliveries.get(value);
+                int highest = seen.stream().mapToInt(Delivery::reconsumeTimes).max().orElse(-1);
+                assertEquals(MAX_RECONSUMES, highest, value + ": never more reconsumes than the policy");
+                for (int n = 1; n <= MAX_RECONSUMES; n++) {
+                    int reconsume = n;
+                    assertTrue(seen.stream().anyMatch(x -> x.reconsumeTimes() == reconsume),
+                            value + " came back as reconsume " + n + ": " + seen);
+                }
+                // each comeback waited at least its back-off after the failure before it (the failure was
+                // reported after the delivery, so receive-to-receive is a lower bound)
+                for (Delivery later : seen) {
+                    if (later.reconsumeTimes() == 0) {
+                        continue;
+                    }
+                    long previous = seen.stream().filter(x -> x.reconsumeTimes() == later.reconsumeTimes() - 1)
+                            .mapToLong(Delivery::receivedAt).min().orElseThrow();
+                    long waited = later.receivedAt() - previous;
+                    assertTrue(waited >= BACKOFF[later.reconsumeTimes() - 1], value + " reconsume "
+                            + later.reconsumeTimes() + " came back after " + waited + " ms");
+                }
+            }
+
+            // the other subscriptions saw each message once: copies are for the failing one only
+            Map<String, Integer> audited = receiveAll(audit, Duration.ofSeconds(5));
+            assertEquals(MESSAGES, audited.size(), "audit saw every message: " + audited);
+            assertTrue(audited.values().stream().allMatch(c -> c == 1), "and no copy: " + audited);
+
+            // a consumer with its own dead-letter policy: the copy carries the redelivery count, so the
+            // client dead-letters the message itself after one redelivery, and the broker does not
+            Map<String, Integer> own = nackUntilQuiet(ownPolicy, Duration.ofSeconds(8));
+            assertEquals(MESSAGES, own.size(), "own-dlq saw every message: " + own);
+            assertTrue(own.values().stream().allMatch(c -> c >= 2), "delivered, then redelivered: " + own);
+            try (Consumer<String> clientDlq = client.newConsumer(Schema.STRING)
+                    .topic(TOPIC + "-own-dlq-DLQ").subscriptionName("inspect")
+                    .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+                Map<String, Integer> clientDead = receiveAll(clientDlq, Duration.ofSeconds(5));
+                assertEquals(MESSAGES, clientDead.size(), "the client's own DLQ: " + clientDead);
+            }
+
+            PulsarAdmin survivorAdmin = cluster.newAdmin(survivor);
+            Await.until("the broker acknowledged every failed message", Duration.ofSeconds(30), () -> {
+                try {
+                    return survivorAdmin.topics().getStats(TOPIC).getSubscriptions().get("billing").getMsgBacklog()
+                            == 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            survivorAdmin.close();
         }
+        deadLettered = true;
+    }
+
+    @Test
+    @Order(3)
+    void redriveMovesTheDeadLettersBackToTheirSubscriptionOnly() throws Exception {
+        assumeTrue(deadLettered, "it redrives the dead letters of the scenario before, which failed");
+        redriveMovesTheDeadLettersBackToTheirSubscriptionOnly(cluster.broker(survivor()), client);
+    }
+
+    @Test
+    @Order(4)
+    void webSocketConsumerGetsTheSameBrokerSideRetry() throws Exception {
+        webSocketConsumerGetsTheSameBrokerSideRetry(cluster.broker(survivor()), client, cluster.newAdmin(survivor()));
+    }
+
+    @Test
+    @Order(5)
+    void vanillaPulsarForTenantsWithTheFlagsOff() throws Exception {
+        vanillaPulsarForTenantsWithTheFlagsOff(client, cluster.newAdmin(survivor()));
+    }
+
+    /** The broker the dead-letter scenario did not kill (the first one while both live). */
+    private int survivor() {
+        return cluster.broker(0).process().isAlive() ? 0 : 1;
     }
 
     /**
@@ -268,7 +310,9 @@ class RetryDeadLetterIT {
         return new CliRun(p.exitValue(), out);
     }
 
-    private static void badPoliciesAreRefusedAtSubscribe(PulsarClient client) {
+    @Test
+    @Order(1)
+    void badPoliciesAreRefusedAtSubscribe() {
         PulsarClientException e = assertThrows(PulsarClientException.NotAllowedException.class, () -> client
                 .newConsumer(Schema.STRING).topic(TOPIC).subscriptionName("bad")
                 .subscriptionType(SubscriptionType.Shared)
@@ -438,7 +482,7 @@ class RetryDeadLetterIT {
         }
     }
 
-    private static BrokerNode owner(MultiBrokerCluster cluster, PulsarAdmin admin) throws Exception {
+    private BrokerNode owner() throws Exception {
         String url = admin.lookups().lookupTopic(TOPIC);
         return cluster.broker(0).serviceUrl().equals(url) ? cluster.broker(0) : cluster.broker(1);
     }

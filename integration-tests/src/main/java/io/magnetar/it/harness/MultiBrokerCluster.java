@@ -167,10 +167,6 @@ public final class MultiBrokerCluster implements PulsarCluster {
         }
     }
 
-    public String zookeeperUrl() {
-        return "127.0.0.1:" + zkPort;
-    }
-
     public Path dir() {
         return dir;
     }
@@ -226,6 +222,7 @@ public final class MultiBrokerCluster implements PulsarCluster {
         zookeeper.close();
         cpuQuotas.forEach(CpuQuota::remove);
         PulsarRuntime.deleteTree(dir.resolve("data"));
+        LeakReports.assertNoneWhenDetecting("cluster " + clusterName, List.of(dir.resolve("logs")));
     }
 
     public static final class Builder {

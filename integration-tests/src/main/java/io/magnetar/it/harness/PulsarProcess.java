@@ -17,7 +17,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * One child process started through the distribution's own {@code bin/pulsar}. Its stdout/stderr and Pulsar's
- * log files go to its own folder under target/. Every process still alive when the JVM exits is killed.
+ * log files go to its own folder under target/. Every process still alive when the JVM exits is killed. In a test
+ * run each has Netty's leak detector at {@link LeakReports#level()}, and the clusters fail their close on a report
+ * in the logs.
  */
 public final class PulsarProcess implements AutoCloseable {
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
@@ -84,6 +86,10 @@ public final class PulsarProcess implements AutoCloseable {
             pb.environment().put("PULSAR_LOG_DIR", logDir.toString());
             pb.environment().put("PULSAR_LOG_APPENDER", "RollingFile");
             pb.environment().put("PULSAR_LOG_IMMEDIATE_FLUSH", "true");
+            LeakReports.level().ifPresent(level -> {
+                pb.environment().put("PULSAR_EXTRA_OPTS", LeakReports.pulsarExtraOpts(level));
+                pb.environment().put("BOOKIE_EXTRA_OPTS", LeakReports.bookieExtraOpts(level));
+            });
             pb.environment().putAll(env);
             process = pb.start();
             LIVE.add(process);

@@ -85,6 +85,7 @@ public final class StandaloneCluster implements PulsarCluster {
         if (!keepData && Files.exists(dataDir)) {
             PulsarRuntime.deleteTree(dataDir);
         }
+        LeakReports.assertNoneWhenDetecting(node.process().name(), List.of(node.process().logDir()));
     }
 
     public static final class Builder {
