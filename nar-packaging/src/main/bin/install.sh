@@ -4,6 +4,7 @@
 #   lib/*.jar              -> PULSAR_HOME/lib/   (extension points Pulsar loads only from its classpath)
 #   conf/magnetar.conf     -> appended to PULSAR_HOME/conf/broker.conf and conf/standalone.conf
 #   -Dpulsar.extra.offload.drivers=magnetar-s3 -> PULSAR_HOME/conf/pulsar_env.sh and conf/pulsar_tools_env.sh
+#   cliextensions/*.nar    -> PULSAR_HOME/cliextensions/ (pulsar-admin magnetar ...), registered in conf/client.conf
 # Idempotent: a second run leaves the installation exactly as the first did. Re-running a newer
 # Magnetar replaces the older files and the older conf block.
 set -euo pipefail
@@ -87,10 +88,47 @@ for envfile in "$target/conf/pulsar_env.sh" "$target/conf/pulsar_tools_env.sh"; 
   mv "$tmp" "$envfile"
 done
 
+# pulsar-admin's extension (PIP-201): the NAR into the directory conf/client.conf names (cliExtensionsDirectory,
+# default cliextensions, relative to PULSAR_HOME where bin/pulsar-admin runs), magnetar added to
+# customCommandFactories. The block at the end of client.conf wins over earlier lines, so it repeats any factory
+# the operator had listed and any directory the operator had chosen.
+client_conf="$target/conf/client.conf"
+if [ -f "$client_conf" ] && compgen -G "$here/cliextensions/*.nar" > /dev/null; then
+  tmp="$(mktemp "$client_conf.XXXXXX")"
+  awk '/^# BEGIN magnetar$/ {skip=1} !skip {print} /^# END magnetar$/ {skip=0}' "$client_conf" > "$tmp"
+  last_value() { sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$tmp" | tail -1 | sed 's/[[:space:]]*$//'; }
+  factories="$(last_value customCommandFactories)"
+  ext_dir="$(last_value cliExtensionsDirectory)"
+  ext_dir="${ext_dir:-cliextensions}"
+  case ",$factories," in
+    *,magnetar,*) ;;
+    ,,) factories=magnetar ;;
+    *) factories="$factories,magnetar" ;;
+  esac
+  case "$ext_dir" in
+    /*) ext_path="$ext_dir" ;;
+    *) ext_path="$target/$ext_dir" ;;
+  esac
+  mkdir -p "$ext_path"
+  rm -f "$ext_path"/magnetar-*.nar
+  cp -p "$here"/cliextensions/*.nar "$ext_path/"
+  if [ -s "$tmp" ] && [ -n "$(tail -c1 "$tmp")" ]; then echo >> "$tmp"; fi
+  cat >> "$tmp" <<BLOCK
+# BEGIN magnetar
+# Added by Magnetar's install.sh: pulsar-admin magnetar features|retry|dlq ... (the NAR in $ext_dir/)
+customCommandFactories=$factories
+cliExtensionsDirectory=$ext_dir
+# END magnetar
+BLOCK
+  chmod --reference="$client_conf" "$tmp" 2>/dev/null || true
+  mv "$tmp" "$client_conf"
+fi
+
 echo "Magnetar installed into $target"
 echo "  plugins: $(cd "$target/plugins" && ls magnetar-*.nar | tr '\n' ' ')"
 echo "  offloaders: $(cd "$target/offloaders" && ls magnetar-*.nar | tr '\n' ' ')"
 echo "  lib:     $(cd "$target/lib" && ls magnetar-*.jar | tr '\n' ' ')"
 echo "  conf:    Magnetar block in conf/broker.conf and conf/standalone.conf;"
 echo "           offload driver magnetar-s3 registered in conf/pulsar_env.sh and conf/pulsar_tools_env.sh"
+[ -f "$client_conf" ] && echo "  pulsar-admin: bin/pulsar-admin magnetar ... (registered in conf/client.conf)"
 echo "Restart the brokers, then switch features on per tenant: bin/magnetar features set TENANT delay=on"

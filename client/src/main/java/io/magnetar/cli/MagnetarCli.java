@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code magnetar} command line: tenant feature flags through the broker's Magnetar REST API. Needs only a JDK.
@@ -27,6 +28,10 @@ import java.util.Map;
  * </pre>
  * The URL defaults to {@code $MAGNETAR_WEB_URL} or {@code http://127.0.0.1:8080}; the token (sent as a bearer
  * token, as Pulsar's token authentication expects) to {@code $MAGNETAR_AUTH_TOKEN}.
+ * <p>
+ * The same commands run inside {@code pulsar-admin magnetar ...} (the pulsar-admin extension), which hands over
+ * its own web service URL, TLS context and authentication headers through
+ * {@link #MagnetarCli(PrintStream, PrintStream, String, HttpClient, Supplier)}.
  */
 public final class MagnetarCli {
     static final int OK = 0;
@@ -62,22 +67,42 @@ public final class MagnetarCli {
 
     private final PrintStream out;
     private final PrintStream err;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
+    /** Headers every request carries besides the bearer token (pulsar-admin's authentication data). */
+    private final Supplier<Map<String, String>> headers;
     private String url;
     private String token;
 
     MagnetarCli(PrintStream out, PrintStream err, Map<String, String> env) {
+        this(out, err, env.getOrDefault("MAGNETAR_WEB_URL", "http://127.0.0.1:8080"),
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), Map::of);
+        this.token = env.get("MAGNETAR_AUTH_TOKEN");
+    }
+
+    /**
+     * A CLI that talks to {@code url} through {@code http} (its TLS context included) and adds {@code headers} to
+     * every request; {@code --url} and {@code --token} still override.
+     */
+    public MagnetarCli(PrintStream out, PrintStream err, String url, HttpClient http,
+                       Supplier<Map<String, String>> headers) {
         this.out = out;
         this.err = err;
-        this.url = env.getOrDefault("MAGNETAR_WEB_URL", "http://127.0.0.1:8080");
-        this.token = env.get("MAGNETAR_AUTH_TOKEN");
+        this.url = url;
+        this.http = http;
+        this.headers = headers;
+    }
+
+    /** The usage text, for hosts that show their own help. */
+    public static String usageText() {
+        return USAGE_TEXT;
     }
 
     public static void main(String[] args) {
         System.exit(new MagnetarCli(System.out, System.err, System.getenv()).run(args));
     }
 
-    int run(String[] argv) {
+    /** Runs one command line; returns the exit code (0 done, 1 failed, 2 usage). */
+    public int run(String[] argv) {
         List<String> args = new ArrayList<>(List.of(argv));
         while (!args.isEmpty() && args.get(0).startsWith("--")) {
             String opt = args.remove(0);
@@ -391,8 +416,9 @@ public final class MagnetarCli {
 
     private HttpResponse<String> send(HttpRequest.Builder request, Duration timeout)
             throws IOException, InterruptedException {
+        headers.get().forEach(request::header);
         if (token != null && !token.isBlank()) {
-            request.header("Authorization", "Bearer " + token);
+            request.setHeader("Authorization", "Bearer " + token);
         }
         return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
     }

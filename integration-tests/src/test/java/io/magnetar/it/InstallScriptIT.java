@@ -65,6 +65,27 @@ class InstallScriptIT {
     }
 
     @Test
+    void registersThePulsarAdminExtensionBesideTheOperatorsOwn(@TempDir Path tmp) throws Exception {
+        Path home = PulsarRuntime.copyDistribution(tmp.resolve("pulsar"));
+        Path clientConf = home.resolve("conf/client.conf");
+        Files.writeString(clientConf, Files.readString(clientConf)
+                + "customCommandFactories=acme-tools\ncliExtensionsDirectory=tools/ext\n");
+        for (int run = 1; run <= 2; run++) {
+            PulsarRuntime.InstallResult r = PulsarRuntime.runInstall(home);
+            assertEquals(0, r.exitCode(), r.output());
+            String conf = Files.readString(clientConf);
+            assertEquals(1, count(conf, "(?m)^# BEGIN magnetar$"), "run " + run + ": " + conf);
+            assertTrue(conf.endsWith("customCommandFactories=acme-tools,magnetar\ncliExtensionsDirectory=tools/ext\n"
+                    + "# END magnetar\n"), "run " + run + ": the operator's factory and directory kept: " + conf);
+            try (var nars = Files.list(home.resolve("tools/ext"))) {
+                assertEquals(1, nars.filter(p -> p.getFileName().toString()
+                        .matches("magnetar-pulsar-admin-extension-.*\\.nar")).count(), "run " + run);
+            }
+        }
+        assertTrue(Files.notExists(home.resolve("cliextensions")), "installed where client.conf says");
+    }
+
+    @Test
     void refusesADirectoryThatIsNotAPulsarInstallation(@TempDir Path tmp) throws Exception {
         Path notPulsar = Files.createDirectories(tmp.resolve("not-pulsar"));
         Files.createDirectories(notPulsar.resolve("conf"));
