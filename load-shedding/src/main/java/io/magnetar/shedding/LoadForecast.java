@@ -123,8 +123,8 @@ final class LoadForecast {
      * only, refreshed every minute, while a broker rewrites its total only on a 10 % change or after 15
      * minutes: the two disagree after a move (a source's stale total brings back the bundle it gave away as
      * unlisted load, and the plan moves another). There the total now is that of the broker's latest report
-     * taken clear of our moves (at most {@link MoveLedger#PENDING_EXPIRY_MILLIS} old), adjusted by our moves since, less
-     * the listed bundles it holds now (moves in flight applied).
+     * taken clear of our moves (at most {@link MoveLedger#PENDING_EXPIRY_MILLIS} old), adjusted by our moves
+     * since, less the listed bundles it holds now (moves in flight applied).
      */
     private double unlisted(String broker, BrokerLoad report, double listedInSnapshot, BrokerModel model) {
         boolean partialListing = report.throughput() > listedInSnapshot * (1 + PARTIAL_LISTING);

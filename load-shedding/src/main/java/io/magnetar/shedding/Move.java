@@ -10,7 +10,7 @@ public record Move(String bundle, String from, String to, double throughput, Rea
         OVERLOAD,
         /** The source is further above the level than the bands allow (a plan the trigger band started). */
         TRIGGER,
-        /** As {@link #TRIGGER}, in a plan started while a departed broker's bundles, placed by the load manager, settle. */
+        /** As {@link #TRIGGER}, while a departed broker's bundles, placed by the load manager, settle. */
         ORPHANS,
         /** One half of a swap: no single bundle fitted any destination. */
         SWAP;
