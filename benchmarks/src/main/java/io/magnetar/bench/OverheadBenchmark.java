@@ -1,5 +1,9 @@
 package io.magnetar.bench;
 
+import static io.magnetar.bench.report.Report.median;
+
+import io.magnetar.bench.report.Report;
+import io.magnetar.bench.report.Table;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.PrintStream;
@@ -64,8 +68,8 @@ final class OverheadBenchmark implements Benchmark {
             }
             List<Round> stock = new ArrayList<>();
             List<Round> withMagnetar = new ArrayList<>();
-            out.printf("%-6s %-9s %14s %10s %10s %14s%n", "round", "broker", "publish msg/s", "p50 ms", "p99 ms",
-                    "consume msg/s");
+            Table rows = new Table(out, "%-6d", "%-9s", "%14.0f", "%10.2f", "%10.2f", "%14.0f")
+                    .header("round", "broker", "publish msg/s", "p50 ms", "p99 ms", "consume msg/s");
             for (int r = 0; r <= rounds; r++) {
                 boolean magnetarFirst = r % 2 == 0;
                 for (int i = 0; i < 2; i++) {
@@ -84,8 +88,8 @@ final class OverheadBenchmark implements Benchmark {
                     if (r > 0) {
                         (isMagnetar ? withMagnetar : stock).add(round);
                     }
-                    out.printf("%-6d %-9s %14.0f %10.2f %10.2f %14.0f%n", r, isMagnetar ? "magnetar" : "stock",
-                            round.publishRate, round.p50Micros / 1000, round.p99Micros / 1000, round.consumeRate);
+                    rows.row(r, isMagnetar ? "magnetar" : "stock", round.publishRate, round.p50Micros / 1000,
+                            round.p99Micros / 1000, round.consumeRate);
                 }
             }
             double throughputRatio = median(withMagnetar, Round::publishRate) / median(stock, Round::publishRate);
@@ -93,17 +97,19 @@ final class OverheadBenchmark implements Benchmark {
             double p99Ratio = median(withMagnetar, Round::p99Micros) / median(stock, Round::p99Micros);
             double consumeRatio = median(withMagnetar, Round::consumeRate) / median(stock, Round::consumeRate);
             out.println();
-            out.printf("%-9s %14s %10s %10s %14s%n", "median", "publish msg/s", "p50 ms", "p99 ms", "consume msg/s");
-            out.printf("%-9s %14.0f %10.2f %10.2f %14.0f%n", "stock", median(stock, Round::publishRate),
+            Table medians = new Table(out, "%-9s", "%14.0f", "%10.2f", "%10.2f", "%14.0f")
+                    .header("median", "publish msg/s", "p50 ms", "p99 ms", "consume msg/s");
+            medians.row("stock", median(stock, Round::publishRate),
                     median(stock, Round::p50Micros) / 1000, median(stock, Round::p99Micros) / 1000,
                     median(stock, Round::consumeRate));
-            out.printf("%-9s %14.0f %10.2f %10.2f %14.0f%n", "magnetar", median(withMagnetar, Round::publishRate),
+            medians.row("magnetar", median(withMagnetar, Round::publishRate),
                     median(withMagnetar, Round::p50Micros) / 1000, median(withMagnetar, Round::p99Micros) / 1000,
                     median(withMagnetar, Round::consumeRate));
-            out.printf("%-9s %14.3f %10.3f %10.3f %14.3f%n", "ratio", throughputRatio, p50Ratio, p99Ratio, consumeRatio);
+            new Table(out, "%-9s", "%14.3f", "%10.3f", "%10.3f", "%14.3f")
+                    .row("ratio", throughputRatio, p50Ratio, p99Ratio, consumeRatio);
             out.println();
-            out.printf("RESULT throughput_ratio_vs_vanilla=%.3f p99_ratio_vs_vanilla=%.3f p50_ratio_vs_vanilla=%.3f"
-                    + " consume_ratio_vs_vanilla=%.3f%n", throughputRatio, p99Ratio, p50Ratio, consumeRatio);
+            Report.result(out, "throughput_ratio_vs_vanilla=%.3f p99_ratio_vs_vanilla=%.3f p50_ratio_vs_vanilla=%.3f"
+                    + " consume_ratio_vs_vanilla=%.3f", throughputRatio, p99Ratio, p50Ratio, consumeRatio);
         }
     }
 
@@ -117,11 +123,6 @@ final class OverheadBenchmark implements Benchmark {
                 .conf("logSizeLimit", Long.toString(64L << 20))
                 .conf("journalMaxSizeMB", "256")
                 .conf("journalMaxBackups", "1");
-    }
-
-    private static double median(List<Round> rounds, java.util.function.ToDoubleFunction<Round> f) {
-        double[] v = rounds.stream().mapToDouble(f).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
 }

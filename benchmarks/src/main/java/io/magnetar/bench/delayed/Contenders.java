@@ -65,9 +65,9 @@ final class Contenders {
         }
     }
 
-    /** Magnetar's tracker over an in-memory {@link MemoryIndexStore} per subscription, default settings. */
+    /** Magnetar's tracker over an in-memory {@link StandInIndexStore} per subscription, default settings. */
     static final class Magnetar extends Persisting {
-        private final Map<BenchDispatcher, MemoryIndexStore> stores = new ConcurrentHashMap<>();
+        private final Map<BenchDispatcher, StandInIndexStore> stores = new ConcurrentHashMap<>();
         private final Map<BenchDispatcher, TopicDelayIndex> topics = new ConcurrentHashMap<>();
         private final IndexStats stats = new IndexStats();
         private final ScheduledThreadPoolExecutor scheduler;
@@ -91,8 +91,8 @@ final class Contenders {
         @Override
         public DelayedDeliveryTracker newTracker(BenchDispatcher dispatcher, Clock clock) throws Exception {
             // one topic per dispatcher here; as the factory: a live index is joined, else a new one recovers
-            MemoryIndexStore store = stores.computeIfAbsent(dispatcher,
-                    d -> new MemoryIndexStore(storage, 1 + 1_000_000L * stores.size()));
+            StandInIndexStore store = stores.computeIfAbsent(dispatcher,
+                    d -> new StandInIndexStore(storage, 1 + 1_000_000L * stores.size()));
             return BenchTrackers.magnetar(dispatcher.dispatcher(), scheduler, clock,
                     (subscription, mdLedger, mdEntry, progress, listener) -> {
                         TopicDelayIndex topic = topics.get(dispatcher);

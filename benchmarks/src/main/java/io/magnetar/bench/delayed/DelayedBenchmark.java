@@ -1,5 +1,6 @@
 package io.magnetar.bench.delayed;
 
+import io.magnetar.bench.report.Report;
 import io.magnetar.delayed.DelayIndexSettings;
 import io.netty.buffer.PoolArenaMetric;
 import io.netty.buffer.PoolChunkListMetric;
@@ -183,7 +184,7 @@ public final class DelayedBenchmark {
     }
 
     private static void progress(String format, Object... args) {
-        System.err.printf(Locale.ROOT, "  ... " + format + "%n", args);
+        Report.progress("delayed", format, args);
     }
 
     /** Adds n messages due uniformly over the next hour on a frozen clock and measures what the tracker holds. */
@@ -468,9 +469,9 @@ public final class DelayedBenchmark {
         out.printf(Locale.ROOT, "Memory and drain ratios: the worse of the two sizes / two drains. Recovery speedup:"
                 + " InMemory rebuild ms / Magnetar rebuild ms (both incl. re-adds) at %s.%n", count(rebuildSize));
         out.println();
-        out.printf(Locale.ROOT, "RESULT memory_ratio_vs_inmemory=%.3f memory_ratio_vs_bucket=%.3f"
+        Report.result(out, "memory_ratio_vs_inmemory=%.3f memory_ratio_vs_bucket=%.3f"
                         + " recovery_speedup_vs_inmemory=%.2f early=%d p99_lateness_ms=%d"
-                        + " drain_ratio_vs_inmemory=%.3f%n",
+                        + " drain_ratio_vs_inmemory=%.3f",
                 memVsInMemory, memVsBucket, recoverySpeedup, magnetar.early(),
                 magnetar.late().getValueAtPercentile(99), drainRatio);
     }

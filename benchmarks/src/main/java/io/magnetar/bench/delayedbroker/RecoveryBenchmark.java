@@ -1,6 +1,7 @@
 package io.magnetar.bench.delayedbroker;
 
 import io.magnetar.bench.delayedbroker.router.RoutingTrackerFactory;
+import io.magnetar.bench.report.Report;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.IOException;
@@ -132,8 +133,8 @@ public final class RecoveryBenchmark {
             double vsInMemory = recoveries.get(NAMES[1]).seconds / m.seconds;
             double vsBucket = recoveries.get(NAMES[2]).seconds / m.seconds;
             long inMemoryEntries = recoveries.get(NAMES[1]).entries;
-            out.printf(Locale.ROOT, "RESULT recovery_speedup_vs_inmemory=%.2f recovery_speedup_vs_bucket=%.2f"
-                            + " entries_read_ratio_vs_inmemory=%.4f%n", vsInMemory, vsBucket,
+            Report.result(out, "recovery_speedup_vs_inmemory=%.2f recovery_speedup_vs_bucket=%.2f"
+                            + " entries_read_ratio_vs_inmemory=%.4f", vsInMemory, vsBucket,
                     inMemoryEntries == 0 ? Double.NaN : m.entries / (double) inMemoryEntries);
         }
     }
@@ -304,7 +305,7 @@ public final class RecoveryBenchmark {
     }
 
     private static void progress(String format, Object... args) {
-        System.err.printf("[delayed-recovery] " + format + "%n", args);
+        Report.progress("delayed-recovery", format, args);
     }
 
     /**

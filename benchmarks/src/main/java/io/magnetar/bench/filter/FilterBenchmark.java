@@ -1,11 +1,12 @@
 package io.magnetar.bench.filter;
 
+import io.magnetar.bench.Host;
+import io.magnetar.bench.report.Report;
+import io.magnetar.bench.report.Table;
 import io.magnetar.client.TaggedMessages;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,7 +117,7 @@ public final class FilterBenchmark {
         int rounds = quick ? 5 : 7;
         out.printf("filter benchmark (%s): one Pulsar 4.0.8 standalone with Magnetar, tagFilter+retry+deadLetter on"
                 + " for tenant public, acknowledgmentAtBatchIndexLevelEnabled=true; load average at start %s%n",
-                quick ? "quick" : "full", loadAverage());
+                quick ? "quick" : "full", Host.loadAverages());
         out.printf("  throughput: %d B messages tagged TagA/TagB alternately, LZ4; backlog of %d (batched) / %d"
                 + " (unbatched) per topic; subscription TAGS=TagA drains its half, an unfiltered one drains the"
                 + " same number; one discarded warm-up round then %d rounds, order alternated; ratio = median over"
@@ -147,10 +148,11 @@ public final class FilterBenchmark {
                     scenarios.add(scenario(client, admin, kind, kind.name().toLowerCase(), n, rounds));
                 }
             }
-            out.printf("%-40s %12s %12s %7s %7s %14s %14s %6s %8s%n", "producer", "unfiltered/s", "filtered/s",
-                    "ratio", "(sums)", "CPU s/1M filt", "CPU s/1M unf", "wrong", "missing");
+            Table table = new Table(out, "%-40s", "%12.0f", "%12.0f", "%7.3f", "%7.3f", "%14.2f", "%14.2f", "%6d",
+                    "%8d").header("producer", "unfiltered/s", "filtered/s", "ratio", "(sums)", "CPU s/1M filt",
+                    "CPU s/1M unf", "wrong", "missing");
             for (Scenario s : scenarios) {
-                out.printf("%-40s %12.0f %12.0f %7.3f %7.3f %14.2f %14.2f %6d %8d%n", s.kind().label,
+                table.row(s.kind().label,
                         s.unfilteredRate(), s.filteredRate(), s.medianRatio(), s.filteredRate() / s.unfilteredRate(),
                         s.filteredCpuPerMillion(), s.unfilteredCpuPerMillion(), s.wrong(), s.missing());
             }
@@ -179,8 +181,9 @@ public final class FilterBenchmark {
 
             Scenario fast = scenarios.get(Kind.TAGGED.ordinal());
             double ratio = fast.medianRatio();
-            out.printf("%nbroker logs: %s; load average at end %s%n", cluster.dir().resolve("logs"), loadAverage());
-            out.printf("RESULT filtered_ratio_vs_unfiltered=%.3f lost=%d dlq_duplicates=%d%n", ratio, dlq.lost(),
+            out.printf("%nbroker logs: %s; load average at end %s%n", cluster.dir().resolve("logs"),
+                    Host.loadAverages());
+            Report.result(out, "filtered_ratio_vs_unfiltered=%.3f lost=%d dlq_duplicates=%d", ratio, dlq.lost(),
                     dlq.duplicates());
         } finally {
             cluster.close();
@@ -300,17 +303,8 @@ public final class FilterBenchmark {
                 duplicates, count - received);
     }
 
-    static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (Exception e) {
-            return "?";
-        }
-    }
-
     static void progress(String phase) {
-        System.err.printf("[bench filter %tT] %s%n", System.currentTimeMillis(), phase);
+        Report.progress("filter", phase);
     }
 
     /** The broker process's CPU time; the process is looked up once per benchmark (it changes on restart). */

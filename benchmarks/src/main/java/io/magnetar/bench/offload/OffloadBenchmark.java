@@ -1,12 +1,12 @@
 package io.magnetar.bench.offload;
 
-import io.magnetar.it.harness.S3ProxyServer;
-
+import io.magnetar.bench.Host;
+import io.magnetar.bench.report.Report;
 import io.magnetar.it.harness.PulsarRuntime;
+import io.magnetar.it.harness.S3ProxyServer;
 import io.magnetar.it.harness.StandaloneCluster;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -87,7 +87,6 @@ public final class OffloadBenchmark {
     private final int messages;
     private final int perLedger;
     private final long readCapSeconds;
-    private final double clockTicks;
     private final long[] crcs;
 
     private OffloadBenchmark(boolean quick, PrintStream out) {
@@ -96,7 +95,6 @@ public final class OffloadBenchmark {
         this.messages = quick ? 1_200 : 8_000;
         this.perLedger = quick ? 200 : 400;
         this.readCapSeconds = quick ? 20 : 60;
-        this.clockTicks = clockTicks();
         this.crcs = new long[messages];
         for (int i = 0; i < messages; i++) {
             CRC32C crc = new CRC32C();
@@ -112,8 +110,8 @@ public final class OffloadBenchmark {
     private void run() throws Exception {
         // the admin client validates driver names as the broker does
         System.setProperty("pulsar.extra.offload.drivers", "magnetar-s3");
-        Path s3proxyJar = artifact("magnetar.s3proxy.jar", "s3proxy/s3proxy.jar");
-        Path jcloudNar = artifact("magnetar.jcloud.nar", "pulsar-offloaders/tiered-storage-jcloud-4.0.8.nar");
+        Path s3proxyJar = Host.artifact("magnetar.s3proxy.jar", "s3proxy/s3proxy.jar");
+        Path jcloudNar = Host.artifact("magnetar.jcloud.nar", "pulsar-offloaders/tiered-storage-jcloud-4.0.8.nar");
         List<Driver> drivers = List.of(
                 new Driver(MAGNETAR, "magnetar-s3", "public/offload-magnetar", "bench-magnetar"),
                 new Driver(JCLOUD, "S3", "public/offload-jcloud", "bench-jcloud"));
@@ -131,7 +129,7 @@ public final class OffloadBenchmark {
         out.printf("  read-back after the BookKeeper copies are deleted and an unload; 4 readers at once from earliest,"
                 + " each stops at the end or after %d s; MB = 10^6 B%n", readCapSeconds);
         out.printf("  load average at start (1/5/15 min, %d cores): %s%n%n", Runtime.getRuntime().availableProcessors(),
-                loadAverage());
+                Host.loadAverages());
 
         StandaloneCluster broker = StandaloneCluster.builder("bench-offload")
                 .memory("-Xms1g -Xmx1g -XX:MaxDirectMemorySize=1g")
@@ -155,7 +153,7 @@ public final class OffloadBenchmark {
              PulsarAdmin admin = broker.newAdmin(0);
              PulsarClient client = PulsarClient.builder().serviceUrl(broker.serviceUrl())
                      .memoryLimit(512, SizeUnit.MEGA_BYTES).build()) {
-            long brokerPid = javaPid(broker.broker(0).process().pid());
+            long brokerPid = Host.javaPid(broker.broker(0).process().pid());
             for (Driver d : drivers) {
                 admin.namespaces().createNamespace(d.namespace);
             }
@@ -193,11 +191,11 @@ public final class OffloadBenchmark {
                     for (Driver d : order) {
                         Figures f = figures.get(d.label);
                         admin.topics().unload(topic(d, latency));
-                        double[] cpu = {cpuSeconds(brokerPid), cpuSeconds(s3.pid())};
+                        double[] cpu = {Host.cpuSeconds(brokerPid), Host.cpuSeconds(s3.pid())};
                         long[] bytes = new long[1];
                         double[] rate = readers(client, topic(d, latency), 1, bytes);
-                        f.readCpu = cpuSeconds(brokerPid) - cpu[0];
-                        f.s3proxyCpu += cpuSeconds(s3.pid()) - cpu[1];
+                        f.readCpu = Host.cpuSeconds(brokerPid) - cpu[0];
+                        f.s3proxyCpu += Host.cpuSeconds(s3.pid()) - cpu[1];
                         f.readBytes = bytes[0];
                         f.readMbps = rate[0];
                         out.printf("[%d ms] %-8s read-back, 1 reader: %.1f MB in %.1f s, %.1f MB/s%n", latency, d.label,
@@ -206,11 +204,11 @@ public final class OffloadBenchmark {
                     for (Driver d : order) {
                         Figures f = figures.get(d.label);
                         admin.topics().unload(topic(d, latency));
-                        double[] cpu = {cpuSeconds(brokerPid), cpuSeconds(s3.pid())};
+                        double[] cpu = {Host.cpuSeconds(brokerPid), Host.cpuSeconds(s3.pid())};
                         long[] bytes = new long[1];
                         double[] rates = readers(client, topic(d, latency), 4, bytes);
-                        f.parallelCpu = cpuSeconds(brokerPid) - cpu[0];
-                        f.s3proxyCpu += cpuSeconds(s3.pid()) - cpu[1];
+                        f.parallelCpu = Host.cpuSeconds(brokerPid) - cpu[0];
+                        f.s3proxyCpu += Host.cpuSeconds(s3.pid()) - cpu[1];
                         f.parallelBytes = bytes[0];
                         f.parallelMbps = Arrays.stream(rates).average().orElse(0);
                         f.parallelMinMbps = Arrays.stream(rates).min().orElse(0);
@@ -281,23 +279,27 @@ public final class OffloadBenchmark {
     private void offload(PulsarAdmin admin, String topic, List<LedgerInfo> data, Figures f, long brokerPid,
                          S3ProxyServer s3, Driver d, long latency) throws Exception {
         int objectsBefore = s3.list(d.bucket, "").size();
+        // With MAGNETAR_BENCH_OFFLOAD_PROFILE=DIR in the environment, the broker's CPU seconds per thread name over
+        // the offload phase go to DIR/offload-<driver>-<latency>ms-threads.txt; with MAGNETAR_BENCH_OFFLOAD_JFR=true
+        // as well, the phase is recorded with JFR (stacks sampled every millisecond) into DIR/<same>.jfr.
         String jfr = System.getenv("MAGNETAR_BENCH_OFFLOAD_PROFILE");
         boolean record = jfr != null && "true".equals(System.getenv("MAGNETAR_BENCH_OFFLOAD_JFR"));
         String recording = "offload-" + d.label + "-" + latency + "ms";
-        Map<String, Double> threadsBefore = jfr == null ? Map.of() : threadCpu(brokerPid);
+        Map<String, Double> threadsBefore = jfr == null ? Map.of() : Host.threadCpuSeconds(brokerPid);
         if (record) {
-            jcmd(brokerPid, "JFR.start", "name=" + recording, "settings=" + jfrSettings(jfr));
+            Host.jcmd(brokerPid, "JFR.start", "name=" + recording,
+                    "settings=" + Host.jfrSettingsSamplingEveryMillisecond(jfr));
         }
-        double cpu = cpuSeconds(brokerPid);
-        double s3cpu = cpuSeconds(s3.pid());
+        double cpu = Host.cpuSeconds(brokerPid);
+        double s3cpu = Host.cpuSeconds(s3.pid());
         double seconds = offloadAndWait(admin, topic, data);
-        f.offloadCpu = cpuSeconds(brokerPid) - cpu;
+        f.offloadCpu = Host.cpuSeconds(brokerPid) - cpu;
         if (record) {
-            jcmd(brokerPid, "JFR.stop", "name=" + recording,
+            Host.jcmd(brokerPid, "JFR.stop", "name=" + recording,
                     "filename=" + Paths.get(jfr).toAbsolutePath().resolve(recording + ".jfr"));
         }
         if (jfr != null) {
-            Map<String, Double> after = threadCpu(brokerPid);
+            Map<String, Double> after = Host.threadCpuSeconds(brokerPid);
             StringBuilder b = new StringBuilder();
             after.entrySet().stream()
                     .map(e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0.0)))
@@ -306,7 +308,7 @@ public final class OffloadBenchmark {
                     .forEach(e -> b.append(String.format("%8.2f %s%n", e.getValue(), e.getKey())));
             Files.writeString(Paths.get(jfr).resolve(recording + "-threads.txt"), b.toString());
         }
-        f.s3proxyCpu += cpuSeconds(s3.pid()) - s3cpu;
+        f.s3proxyCpu += Host.cpuSeconds(s3.pid()) - s3cpu;
         f.ledgerBytes = data.stream().mapToLong(l -> l.size).sum();
         f.ledgers = data.size();
         f.offloadMbps = f.ledgerBytes / 1e6 / seconds;
@@ -424,7 +426,7 @@ public final class OffloadBenchmark {
     }
 
     private void report(Map<Long, Map<String, Figures>> results) {
-        out.printf("  load average at end: %s%n", loadAverage());
+        out.printf("  load average at end: %s%n", Host.loadAverages());
         out.println();
         out.printf("%-40s %10s %10s %10s%n", "metric", "Magnetar", "jcloud", "ratio");
         for (Map.Entry<Long, Map<String, Figures>> e : results.entrySet()) {
@@ -454,8 +456,8 @@ public final class OffloadBenchmark {
         Figures m = slow.get(MAGNETAR);
         Figures j = slow.get(JCLOUD);
         out.println();
-        out.printf("RESULT offload_speedup_vs_jcloud=%.2f read_speedup_vs_jcloud=%.2f parallel_reader_ratio=%.2f"
-                        + " cpu_ratio_vs_jcloud=%.2f%n", m.offloadMbps / j.offloadMbps, m.readMbps / j.readMbps,
+        Report.result(out, "offload_speedup_vs_jcloud=%.2f read_speedup_vs_jcloud=%.2f parallel_reader_ratio=%.2f"
+                        + " cpu_ratio_vs_jcloud=%.2f", m.offloadMbps / j.offloadMbps, m.readMbps / j.readMbps,
                 m.parallelMbps / m.readMbps, m.cpuPerGb() / j.cpuPerGb());
     }
 
@@ -470,119 +472,6 @@ public final class OffloadBenchmark {
             sb.append(sb.length() == 0 ? "" : " / ").append(String.format("%.1f", r));
         }
         return sb.toString();
-    }
-
-    /** The first three fields of /proc/loadavg: other work on the machine skews every figure. */
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Paths.get("/proc/loadavg"), StandardCharsets.US_ASCII).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    /**
-     * {@code jcmd pid command args...}. With {@code MAGNETAR_BENCH_OFFLOAD_PROFILE=DIR} in the environment, the
-     * broker's CPU seconds per thread name over each driver's offload phase go to
-     * {@code DIR/offload-<driver>-<latency>ms-threads.txt}; with {@code MAGNETAR_BENCH_OFFLOAD_JFR=true} as well, the
-     * phase is recorded with JFR (stacks sampled every millisecond) into {@code DIR/offload-<driver>-<latency>ms.jfr}.
-     */
-    private static void jcmd(long pid, String... command) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("jcmd", Long.toString(pid)));
-        cmd.addAll(List.of(command));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " exited with " + p.exitValue());
-        }
-    }
-
-    /** A copy of JFR's profile settings sampling Java and native stacks every millisecond. */
-    private static String jfrSettings(String dir) throws IOException {
-        Path jfc = Paths.get(dir).toAbsolutePath().resolve("sample-1ms.jfc");
-        if (!Files.exists(jfc)) {
-            Path profile = Paths.get(System.getProperty("java.home"), "lib", "jfr", "profile.jfc");
-            String text = Files.readString(profile);
-            text = java.util.regex.Pattern.compile("(<event name=\"jdk\\.(?:ExecutionSample|NativeMethodSample)\">"
-                    + "(?:(?!</event>).)*?<setting name=\"period\"[^>]*>)[^<]*<", java.util.regex.Pattern.DOTALL)
-                    .matcher(text).replaceAll("$11 ms<");
-            Files.writeString(jfc, text);
-        }
-        return jfc.toString();
-    }
-
-    /** CPU seconds per thread name (threads of one name summed) of a process, from /proc/<pid>/task. */
-    private static Map<String, Double> threadCpu(long pid) throws IOException {
-        Map<String, Double> cpu = new java.util.TreeMap<>();
-        try (var tasks = Files.list(Paths.get("/proc", Long.toString(pid), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                String stat;
-                try {
-                    stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
-                } catch (IOException gone) {
-                    continue;
-                }
-                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "N");
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                cpu.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
-            }
-        }
-        return cpu;
-    }
-
-    /** utime + stime of a process, in seconds, from /proc/<pid>/stat. */
-    private double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // after "pid (comm) ": state is field 3, utime field 14, stime field 15
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / clockTicks;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read CPU time of process " + pid, e);
-        }
-    }
-
-    private static double clockTicks() {
-        try {
-            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-            p.waitFor(10, TimeUnit.SECONDS);
-            return Double.parseDouble(v);
-        } catch (IOException | NumberFormatException e) {
-            return 100;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 100;
-        }
-    }
-
-    /** bin/pulsar execs java, so its pid is the JVM's; a java descendant otherwise. */
-    private static long javaPid(long pid) {
-        ProcessHandle h = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
-        if (h.info().command().map(c -> c.endsWith("/java")).orElse(false)) {
-            return pid;
-        }
-        return h.descendants().filter(d -> d.info().command().map(c -> c.endsWith("/java")).orElse(false))
-                .findFirst().map(ProcessHandle::pid).orElse(pid);
-    }
-
-    /** benchmarks/target/&lt;relative&gt; (copied there by the module's pom), unless a system property names it. */
-    private static Path artifact(String property, String relative) throws Exception {
-        String value = System.getProperty(property);
-        Path path;
-        if (value != null && !value.isBlank()) {
-            path = Paths.get(value);
-        } else {
-            Path classes = Paths.get(OffloadBenchmark.class.getProtectionDomain().getCodeSource().getLocation()
-                    .toURI());
-            path = classes.getParent().resolve(relative);
-        }
-        if (!Files.isRegularFile(path)) {
-            throw new IllegalStateException("missing " + path
-                    + ": build benchmarks with ./mvnw -pl benchmarks -am package");
-        }
-        return path;
     }
 
     /** The fastest of five ListObjects round trips, in ms: proves the injected latency is in effect. */

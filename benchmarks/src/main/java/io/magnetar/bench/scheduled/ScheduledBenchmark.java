@@ -1,6 +1,10 @@
 package io.magnetar.bench.scheduled;
 
+import static io.magnetar.bench.report.Report.median;
+
 import io.magnetar.bench.Host;
+import io.magnetar.bench.report.Report;
+import io.magnetar.bench.report.Table;
 import io.magnetar.delayed.IndexStats;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.StandaloneCluster;
@@ -118,7 +122,7 @@ public final class ScheduledBenchmark {
                             "le=\"" + IndexStats.LATENESS_BOUNDS_MS[i] + "\"");
                 }
 
-                out.printf("%-6s %-10s %14s%n", "round", "messages", "publish msg/s");
+                Table table = new Table(out, "%-6d", "%-10s", "%14.0f").header("round", "messages", "publish msg/s");
                 for (int r = 0; r <= rounds; r++) {
                     for (int i = 0; i < 2; i++) {
                         boolean isScheduled = (i == 0) == (r % 2 == 0);
@@ -131,7 +135,7 @@ public final class ScheduledBenchmark {
                         if (r > 0) {
                             (isScheduled ? scheduled : plain).add(msgs);
                         }
-                        out.printf("%-6d %-10s %14.0f%n", r, isScheduled ? "scheduled" : "plain", msgs);
+                        table.row(r, isScheduled ? "scheduled" : "plain", msgs);
                     }
                 }
                 heldAfterRelease = probe.value(HELD, null);
@@ -225,9 +229,9 @@ public final class ScheduledBenchmark {
             row(out, "magnetar_schedule_failures_total before kill / after", "%.0f / %.0f", failuresBeforeKill,
                     failures);
             out.println();
-            out.printf("RESULT publish_ratio_vs_plain=%.3f p99_lateness_ms=%.0f early=%d"
-                    + " heap_bytes_per_scheduled_msg=%.1f recovery_s=%s%n", ratio, p99, lateness.early(),
-                    bytesPerMessage, recovered ? String.format("%.1f", recoverySeconds) : "NaN");
+            Report.result(out, "publish_ratio_vs_plain=%.3f p99_lateness_ms=%.0f early=%d"
+                    + " heap_bytes_per_scheduled_msg=%.1f recovery_s=%s", ratio, p99, lateness.early(),
+                    bytesPerMessage, recovered ? Report.root("%.1f", recoverySeconds) : "NaN");
         } finally {
             cluster.close();
         }
@@ -439,12 +443,7 @@ public final class ScheduledBenchmark {
         out.printf("%-52s %s%n", name, String.format(format, args));
     }
 
-    private static double median(List<Double> values) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
     private static void progress(String phase) {
-        System.err.printf("[bench scheduled %tT] %s%n", System.currentTimeMillis(), phase);
+        Report.progress("scheduled", phase);
     }
 }

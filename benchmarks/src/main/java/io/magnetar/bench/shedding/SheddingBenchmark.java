@@ -1,5 +1,6 @@
 package io.magnetar.bench.shedding;
 
+import io.magnetar.bench.report.Report;
 import io.magnetar.shedding.pulsar.MagnetarLoadSheddingStrategy;
 import io.magnetar.shedding.pulsar.MagnetarNamespaceUnloadStrategy;
 import java.io.PrintStream;
@@ -206,8 +207,8 @@ public final class SheddingBenchmark {
         }
         pool.shutdownNow();
         out.println();
-        out.printf(Locale.ROOT, "RESULT worst_balance_ratio_vs_best_builtin=%.3f worst_unload_ratio_vs_best_builtin=%s "
-                        + "steady_pingpong=%d max_cycles_to_converge=%s%n", worstBalance, format(worstUnloads),
+        Report.result(out, "worst_balance_ratio_vs_best_builtin=%.3f worst_unload_ratio_vs_best_builtin=%s "
+                        + "steady_pingpong=%d max_cycles_to_converge=%s", worstBalance, format(worstUnloads),
                 steadyPingPong, maxCycles == Integer.MAX_VALUE ? "never" : Integer.toString(maxCycles));
     }
 

@@ -1,6 +1,10 @@
 package io.magnetar.bench.transactions;
 
+import static io.magnetar.bench.report.Report.median;
+
 import io.magnetar.bench.Host;
+import io.magnetar.bench.report.Report;
+import io.magnetar.bench.report.Table;
 import io.magnetar.client.TransactionalProducer;
 import io.magnetar.it.harness.Http;
 import io.magnetar.it.harness.StandaloneCluster;
@@ -113,13 +117,13 @@ public final class TransactionsBenchmark {
 
                 Map<String, List<Double>> rates = new java.util.LinkedHashMap<>();
                 senders.keySet().forEach(k -> rates.put(k, new ArrayList<>()));
-                out.printf("%-6s %-14s %14s%n", "round", "kind", "msg/s");
+                Table table = new Table(out, "%-6d", "%-14s", "%14.0f").header("round", "kind", "msg/s");
                 List<String> order = new ArrayList<>(senders.keySet());
                 for (int round = 0; round <= rounds; round++) {
                     for (String kind : order) {
                         progress("round " + round + " " + kind);
                         double rate = measure(senders.get(kind), warmupMs, measureMs);
-                        out.printf("%-6d %-14s %14.0f%n", round, kind, rate);
+                        table.row(round, kind, rate);
                         if (round > 0) {
                             rates.get(kind).add(rate);
                         }
@@ -170,8 +174,9 @@ public final class TransactionsBenchmark {
                 out.printf("%-56s %.3f%n", "Magnetar / native", magnetarRate / nativeRate);
                 out.printf("%-56s %s%n", "commit-to-visible Magnetar p50 / p99 / max ms", millis(magnetarLatency));
                 out.printf("%-56s %s%n", "commit-to-visible native p50 / p99 / max ms", millis(nativeLatency));
-                out.printf("%nRESULT publish_ratio_vs_plain=%.3f commit_visible_p99_ms=%.1f publish_ratio_vs_native_txn"
-                        + "=%.3f%n", magnetarRate / plainRate, magnetarLatency.getValueAtPercentile(99) / 1000.0,
+                out.println();
+                Report.result(out, "publish_ratio_vs_plain=%.3f commit_visible_p99_ms=%.1f publish_ratio_vs_native_txn"
+                        + "=%.3f", magnetarRate / plainRate, magnetarLatency.getValueAtPercentile(99) / 1000.0,
                         magnetarRate / nativeRate);
             }
         } finally {
@@ -232,14 +237,7 @@ public final class TransactionsBenchmark {
                 h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0);
     }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
     private static void progress(String phase) {
-        System.err.printf("[bench transactions %tT] %s%n", System.currentTimeMillis(), phase);
+        Report.progress("transactions", phase);
     }
 }

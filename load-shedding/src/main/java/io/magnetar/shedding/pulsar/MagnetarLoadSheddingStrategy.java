@@ -9,6 +9,7 @@ import io.magnetar.shedding.SheddingCore;
 import io.magnetar.shedding.Split;
 import io.prometheus.client.CollectorRegistry;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
     private final PulsarSheddingConfig settings = new PulsarSheddingConfig();
     private MagnetarMetrics metrics;
     private LongAdder cycles;
-    private LongAdder unloadsPlanned;
+    private final Map<Move.Reason, LongAdder> unloadsPlanned = new EnumMap<>(Move.Reason.class);
     private LongAdder placements;
     /** Placement gets a BundleData, not a name: the load manager hands back the same objects it holds by name. */
     private final Map<BundleData, String> bundleNames = new IdentityHashMap<>();
@@ -75,11 +76,16 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
         indexBundleNames(loadData);
         for (Move move : core.plan(PulsarSnapshots.of(loadData, core.config().weights(), now))) {
             unloads.put(move.from(), move.bundle());
+            // The load manager logs the unload itself ("Unloading bundle"); this says why.
+            LOG.info("[MagnetarLoadSheddingStrategy] Planned unload of {} from {} to {} ({})", move.bundle(),
+                    move.from(), move.to(), move.reason().label());
+            if (metrics != null) {
+                unloadsPlanned.get(move.reason()).increment();
+            }
         }
         splitWarnings.report(core.splitSuggestions(), now, core.config().dwellMillis());
         if (metrics != null) {
             cycles.increment();
-            unloadsPlanned.add(unloads.size());
         }
         lastObservedMillis = now;
         return unloads;
@@ -126,7 +132,10 @@ public final class MagnetarLoadSheddingStrategy implements LoadSheddingStrategy,
     private void publishMetrics(String cluster) {
         metrics = new MagnetarMetrics("shedding", cluster);
         cycles = metrics.counter("cycles", "Shedding cycles run by Magnetar's strategy on this broker (the leader)");
-        unloadsPlanned = metrics.counter("unloads", "Bundle unloads Magnetar's strategy asked the load manager for");
+        for (Move.Reason reason : Move.Reason.values()) {
+            unloadsPlanned.put(reason, metrics.counter("unloads", "Bundle unloads Magnetar's strategy asked the load "
+                    + "manager for, by reason", "reason", reason.label()));
+        }
         placements = metrics.counter("placements", "Bundle placements decided by Magnetar's strategy");
         metrics.gauge("config_valid", "1 when the magnetarShedding* settings are valid; 0 means the strategy is "
                 + "inactive (see the broker log)", () -> core == null ? 0 : 1);

@@ -65,8 +65,8 @@ public final class MagnetarNamespaceUnloadStrategy implements NamespaceUnloadStr
         long now = clock.getAsLong();
         var snapshot = PulsarSnapshots.of(brokerData(context), topBundles(context), config.weights(), now);
         for (Move move : core.plan(snapshot)) {
-            LOG.info("[MagnetarNamespaceUnloadStrategy] Transferring bundle: {} from {} to {}", move.bundle(),
-                    move.from(), move.to());
+            LOG.info("[MagnetarNamespaceUnloadStrategy] Transferring bundle: {} from {} to {} ({})", move.bundle(),
+                    move.from(), move.to(), move.reason().label());
             UnloadDecision decision = new UnloadDecision();
             decision.setUnload(new Unload(move.from(), move.bundle(), Optional.of(move.to())));
             decision.succeed(UnloadDecision.Reason.Overloaded);

@@ -105,11 +105,7 @@ public final class LedgerIndex {
         return checksums[checkEntry(entryId)];
     }
 
-    /** First byte of {@code first} and one past the last byte of {@code last}: [start, end). */
-    public long rangeStart(long first) {
-        return offset(first);
-    }
-
+    /** One past the last byte of {@code last}: a range of entries is [offset(first), rangeEnd(last)). */
     public long rangeEnd(long last) {
         return offsets[checkEntry(last) + 1];
     }

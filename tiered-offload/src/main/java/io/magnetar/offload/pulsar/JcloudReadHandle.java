@@ -3,7 +3,7 @@ package io.magnetar.offload.pulsar;
 import io.magnetar.offload.format.CorruptIndexException;
 import io.magnetar.offload.format.JcloudIndex;
 import io.magnetar.offload.format.JcloudScanner;
-import io.magnetar.offload.s3.ObjectStore;
+import io.magnetar.offload.store.ObjectStore;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,10 +1,11 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.OffloadConfig;
-import io.magnetar.offload.format.BlockCache;
-import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
-import io.magnetar.offload.s3.ObjectStore;
+import io.magnetar.offload.plan.BlockCache;
+import io.magnetar.offload.plan.MemoryBudget;
+import io.magnetar.offload.store.BlockPool;
+import io.magnetar.offload.store.ObjectStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,8 +56,8 @@ public final class MagnetarOffloader implements LedgerOffloader {
      * @param readCache the broker-wide cache of read blocks
      */
     MagnetarOffloader(OffloadPoliciesImpl policies, OffloadConfig config, Function<StoreLocation, ObjectStore> stores,
-                      MemoryBudget budget, BlockCache readCache, OrphanSweeper sweeper, Executor offloadThreads,
-                      Executor io, OffloadMetrics metrics) {
+                      MemoryBudget budget, BlockPool streamBlocks, BlockCache readCache, OrphanSweeper sweeper,
+                      Executor offloadThreads, Executor io, OffloadMetrics metrics) {
         this.policies = policies;
         this.config = config;
         this.stores = stores;
@@ -64,7 +65,7 @@ public final class MagnetarOffloader implements LedgerOffloader {
         this.offloadThreads = offloadThreads;
         this.io = io;
         this.metrics = metrics;
-        this.uploader = new LedgerUploader(store, config, budget, io, metrics);
+        this.uploader = new LedgerUploader(store, config, budget, streamBlocks, io, metrics);
         this.sweeper = sweeper;
         this.readSettings = new OffloadedReadHandle.ReadSettings(config.readChunkBytes(), config.readAheadBytes(),
                 readCache);

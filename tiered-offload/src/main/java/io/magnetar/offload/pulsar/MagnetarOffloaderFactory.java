@@ -1,12 +1,15 @@
 package io.magnetar.offload.pulsar;
 
 import io.magnetar.offload.OffloadConfig;
-import io.magnetar.offload.format.BlockCache;
-import io.magnetar.offload.format.MemoryBudget;
+import io.magnetar.offload.plan.BlockCache;
+import io.magnetar.offload.plan.MemoryBudget;
 import io.magnetar.offload.s3.AwsObjectStore;
-import io.magnetar.offload.s3.ObjectStore;
+import io.magnetar.offload.s3.S3Settings;
+import io.magnetar.offload.store.BlockPool;
+import io.magnetar.offload.store.ObjectStore;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +28,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Pulsar's entry point (named in {@code META-INF/services/pulsar-offloader.yaml}): driver {@code magnetar-s3}.
  * Pulsar keeps one factory per NAR and calls {@code create} for the broker default and for every namespace whose
  * offload policies change. The factory owns what must be shared broker-wide: S3 clients (one per store and
- * credentials), the offload and I/O threads, the upload memory budget and the metrics.
+ * credentials), the offload and I/O threads, the upload memory budget, the blocks of streamed uploads, the read
+ * cache and the metrics.
  */
 public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<MagnetarOffloader> {
     private static final Logger log = LoggerFactory.getLogger(MagnetarOffloaderFactory.class);
@@ -36,6 +40,7 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
     private ExecutorService offloadThreads;
     private ExecutorService io;
     private MemoryBudget budget;
+    private BlockPool streamBlocks;
     private BlockCache readCache;
     private OrphanSweeper sweeper;
     private OffloadMetrics metrics;
@@ -75,6 +80,7 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
             offloadThreads = Executors.newFixedThreadPool(Math.max(2, config.ioThreads() / 2),
                     threads("magnetar-offload-ledger"));
             budget = new MemoryBudget(config.uploadMemoryBytes());
+            streamBlocks = StreamedDataObject.newBlockPool();
             readCache = new BlockCache(config.readCacheBytes());
             sweeper = new OrphanSweeper(metrics);
             log.info("Magnetar offloader: {} I/O threads, upload memory budget {} bytes, read cache {} bytes",
@@ -91,14 +97,23 @@ public final class MagnetarOffloaderFactory implements LedgerOffloaderFactory<Ma
         return new MagnetarOffloader(policies, config, at -> stores.computeIfAbsent(at, l -> {
             // a ledger recorded elsewhere (endpoint or region changed since): the same credentials, pointed there
             S3Client[] pair = clientsFor(config.at(l.endpoint(), l.region()));
-            return AwsObjectStore.on(pair[0], pair[1], l.bucket(), config.uploadIntegrity());
+            return AwsObjectStore.on(pair[0], pair[1], l.bucket(), s3Settings(config));
         }),
-                budget, readCache, sweeper, offloadThreads, io, metrics);
+                budget, streamBlocks, readCache, sweeper, offloadThreads, io, metrics);
     }
 
     private S3Client[] clientsFor(OffloadConfig config) {
+        S3Settings settings = s3Settings(config);
         return clients.computeIfAbsent(config.clientKey(),
-                k -> new S3Client[] {AwsObjectStore.newClient(config), AwsObjectStore.newUploadClient(config)});
+                k -> new S3Client[] {AwsObjectStore.newClient(settings), AwsObjectStore.newUploadClient(settings)});
+    }
+
+    /** The part of the configuration the S3 clients and store need. */
+    static S3Settings s3Settings(OffloadConfig config) {
+        Optional<S3Settings.Keys> keys = config.credentialSource() == OffloadConfig.CredentialSource.SDK_DEFAULT_CHAIN
+                ? Optional.empty() : Optional.of(new S3Settings.Keys(config.accessKeyId(), config.secretAccessKey()));
+        return new S3Settings(config.region(), config.endpoint(), config.pathStyle(), keys,
+                config.uploadIntegrity() == OffloadConfig.UploadIntegrity.CRC32C);
     }
 
     private static ThreadFactory threads(String name) {

@@ -1,11 +1,11 @@
 package io.magnetar.offload.pulsar;
 
-import io.magnetar.offload.format.BlockCache;
 import io.magnetar.offload.format.CorruptIndexException;
 import io.magnetar.offload.format.EntryCodec;
 import io.magnetar.offload.format.LedgerIndex;
-import io.magnetar.offload.format.TransferPlan;
-import io.magnetar.offload.s3.ObjectStore;
+import io.magnetar.offload.plan.BlockCache;
+import io.magnetar.offload.plan.TransferPlan;
+import io.magnetar.offload.store.ObjectStore;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;

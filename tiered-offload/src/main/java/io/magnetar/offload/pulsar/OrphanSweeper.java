@@ -1,7 +1,7 @@
 package io.magnetar.offload.pulsar;
 
-import io.magnetar.offload.format.OrphanUploads;
-import io.magnetar.offload.s3.ObjectStore;
+import io.magnetar.offload.plan.OrphanUploads;
+import io.magnetar.offload.store.ObjectStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

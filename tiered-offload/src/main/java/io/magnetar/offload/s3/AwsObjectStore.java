@@ -1,11 +1,10 @@
 package io.magnetar.offload.s3;
 
-import io.magnetar.offload.OffloadConfig;
-import io.magnetar.offload.OffloadConfig.UploadIntegrity;
+import io.magnetar.offload.store.BytePipe;
+import io.magnetar.offload.store.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,10 +50,10 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * for upload bodies (parts and streamed PUTs), which it sends as they come at their declared length, through one
  * reused buffer.
  *
- * <p>With {@link UploadIntegrity#CRC32C} (the default) upload bodies go unsigned with a CRC32C the store verifies:
+ * <p>With {@link S3Settings#crc32cUploads} (the default) upload bodies go unsigned with a CRC32C the store verifies:
  * buffered bodies (parts, whole PUTs above 1 MiB) carry {@code x-amz-checksum-crc32c} computed here, streamed PUTs
  * an aws-chunked trailer the SDK computes as the body goes out; multipart uploads declare CRC32C at creation and list
- * each part's checksum at completion. With {@link UploadIntegrity#SIGNED} the SDK signs bodies as it does by default.
+ * each part's checksum at completion. Without it the SDK signs bodies as it does by default.
  */
 public final class AwsObjectStore implements ObjectStore {
     private static final String OCTET_STREAM = "application/octet-stream";
@@ -66,24 +65,24 @@ public final class AwsObjectStore implements ObjectStore {
     // CRC32C mode: each open multipart upload's part checksums (part number -> base64), for its completion
     private final Map<String, Map<Integer, String>> partChecksums = new ConcurrentHashMap<>();
 
-    private AwsObjectStore(S3Client s3, S3Client uploads, String bucket, UploadIntegrity integrity) {
+    private AwsObjectStore(S3Client s3, S3Client uploads, String bucket, boolean crc32c) {
         this.s3 = s3;
         this.uploads = uploads;
         this.bucket = bucket;
-        this.crc32c = integrity == UploadIntegrity.CRC32C;
+        this.crc32c = crc32c;
     }
 
     /** The client for GETs and small requests. */
-    public static S3Client newClient(OffloadConfig config) {
-        return newClient(config, UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+    public static S3Client newClient(S3Settings settings) {
+        return newClient(settings, UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
                 .socketTimeout(Duration.ofSeconds(60)).build(), builder -> { });
     }
 
-    /** The client for upload bodies: with {@link UploadIntegrity#CRC32C}, bodies unsigned on plain HTTP too. */
-    public static S3Client newUploadClient(OffloadConfig config) {
-        return newClient(config, new StreamingUrlConnectionClient(Duration.ofSeconds(10), Duration.ofMinutes(10)),
+    /** The client for upload bodies: with {@link S3Settings#crc32cUploads}, bodies unsigned on plain HTTP too. */
+    public static S3Client newUploadClient(S3Settings settings) {
+        return newClient(settings, new StreamingUrlConnectionClient(Duration.ofSeconds(10), Duration.ofMinutes(10)),
                 builder -> {
-                    if (config.uploadIntegrity() == UploadIntegrity.CRC32C) {
+                    if (settings.crc32cUploads()) {
                         builder.putAuthScheme(new UnsignedPayloadAuthScheme());
                     }
                     // HttpURLConnection has no timeout on writing a body: a store that stops reading is cut off
@@ -92,25 +91,24 @@ public final class AwsObjectStore implements ObjectStore {
                 });
     }
 
-    /** A client for the configuration's store, region, addressing and credentials, with {@code settings} added. */
-    private static S3Client newClient(OffloadConfig config, SdkHttpClient http, Consumer<S3ClientBuilder> settings) {
-        AwsCredentialsProvider credentials = switch (config.credentialSource()) {
-            case CONFIG, ENVIRONMENT -> StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey()));
-            case SDK_DEFAULT_CHAIN -> DefaultCredentialsProvider.builder().build();
-        };
+    /** A client for the settings' store, region, addressing and credentials, with {@code extra} added. */
+    private static S3Client newClient(S3Settings settings, SdkHttpClient http, Consumer<S3ClientBuilder> extra) {
+        AwsCredentialsProvider credentials = settings.keys()
+                .<AwsCredentialsProvider>map(k -> StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(k.accessKeyId(), k.secretAccessKey())))
+                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
         S3ClientBuilder builder = S3Client.builder()
                 .httpClient(http)
-                .region(Region.of(config.region()))
+                .region(Region.of(settings.region()))
                 .credentialsProvider(credentials)
                 // No checksum the request does not ask for: the upload methods ask for CRC32C themselves (unless
                 // UploadIntegrity=signed: aws-chunked trailers are refused by some S3-compatible stores). Reads
                 // check our own CRC32C per entry.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .forcePathStyle(config.pathStyle());
-        config.endpoint().ifPresent(builder::endpointOverride);
-        settings.accept(builder);
+                .forcePathStyle(settings.pathStyle());
+        settings.endpoint().ifPresent(builder::endpointOverride);
+        extra.accept(builder);
         // The SDK finds its S3 interceptors and service metadata through the context class loader: make it the
         // NAR's, not whatever broker thread calls create().
         Thread thread = Thread.currentThread();
@@ -124,11 +122,11 @@ public final class AwsObjectStore implements ObjectStore {
     }
 
     /**
-     * A store on {@code bucket} using clients (from {@link #newClient}, {@link #newUploadClient} of a configuration
-     * with this {@code integrity}) someone else closes.
+     * A store on {@code bucket} using clients (from {@link #newClient}, {@link #newUploadClient} of these
+     * {@code settings}) someone else closes.
      */
-    public static AwsObjectStore on(S3Client s3, S3Client uploads, String bucket, UploadIntegrity integrity) {
-        return new AwsObjectStore(s3, uploads, bucket, integrity);
+    public static AwsObjectStore on(S3Client s3, S3Client uploads, String bucket, S3Settings settings) {
+        return new AwsObjectStore(s3, uploads, bucket, settings.crc32cUploads());
     }
 
     /** The base64 of the big-endian CRC32C of {@code data[0, length)}: the value of {@code x-amz-checksum-crc32c}. */

@@ -1,8 +1,8 @@
 package io.magnetar.offload.pulsar;
 
-import io.magnetar.offload.format.TransferPlan;
-import io.magnetar.offload.s3.BytePipe;
-import io.magnetar.offload.s3.ObjectStore;
+import io.magnetar.offload.plan.TransferPlan;
+import io.magnetar.offload.store.BytePipe;
+import io.magnetar.offload.store.ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.magnetar.offload.OffloadConfig;
-import io.magnetar.offload.format.BlockCache;
 import io.magnetar.offload.format.EntryCodecTest;
 import io.magnetar.offload.format.JcloudFormat;
-import io.magnetar.offload.format.MemoryBudget;
 import io.magnetar.offload.format.ObjectNames;
-import io.magnetar.offload.s3.ObjectStore;
+import io.magnetar.offload.plan.BlockCache;
+import io.magnetar.offload.plan.MemoryBudget;
+import io.magnetar.offload.store.ObjectStore;
 import java.io.FileNotFoundException;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +78,7 @@ class MagnetarOffloaderTest {
         return new MagnetarOffloader(policies, config, at -> {
             locations.add(at);
             return store;
-        }, budget, readCache, new OrphanSweeper(metrics),
+        }, budget, StreamedDataObject.newBlockPool(), readCache, new OrphanSweeper(metrics),
                 ledgerThreads, io, metrics);
     }
 
@@ -466,7 +466,7 @@ class MagnetarOffloaderTest {
         MagnetarOffloader now = new MagnetarOffloader(policies, moved, at -> {
             locations.add(at);
             return store;
-        }, budget, readCache, new OrphanSweeper(metrics), ledgerThreads, io, metrics);
+        }, budget, StreamedDataObject.newBlockPool(), readCache, new OrphanSweeper(metrics), ledgerThreads, io, metrics);
         locations.clear();
         assertReadsBack(now.readOffloaded(95, uid, recorded).get(30, TimeUnit.SECONDS), ledger, 0, 19);
         assertEquals(List.of(new StoreLocation("test-bucket", java.util.Optional.of(java.net.URI.create(

@@ -1,4 +1,4 @@
-package io.magnetar.offload.format;
+package io.magnetar.offload.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

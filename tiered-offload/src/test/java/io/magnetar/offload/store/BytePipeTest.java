@@ -1,4 +1,4 @@
-package io.magnetar.offload.s3;
+package io.magnetar.offload.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
-package io.magnetar.offload.format;
+package io.magnetar.offload.plan;
 
+import io.magnetar.offload.format.LedgerIndex;
 import java.util.ArrayList;
 import java.util.List;
 

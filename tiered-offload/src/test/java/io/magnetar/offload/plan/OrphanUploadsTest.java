@@ -1,8 +1,9 @@
-package io.magnetar.offload.format;
+package io.magnetar.offload.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.magnetar.offload.s3.ObjectStore.Upload;
+import io.magnetar.offload.format.ObjectNames;
+import io.magnetar.offload.store.ObjectStore.Upload;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

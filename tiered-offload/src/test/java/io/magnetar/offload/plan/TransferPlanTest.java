@@ -1,9 +1,10 @@
-package io.magnetar.offload.format;
+package io.magnetar.offload.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.magnetar.offload.format.LedgerIndex;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

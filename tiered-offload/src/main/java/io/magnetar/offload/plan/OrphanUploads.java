@@ -1,6 +1,7 @@
-package io.magnetar.offload.format;
+package io.magnetar.offload.plan;
 
-import io.magnetar.offload.s3.ObjectStore.Upload;
+import io.magnetar.offload.format.ObjectNames;
+import io.magnetar.offload.store.ObjectStore.Upload;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -9,13 +9,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * Magnetar's {@link IndexStore} in memory, laid out as {@code BookKeeperIndexStore} lays out a bucket ledger:
  * chunks as entries 0..n-1, the summary as entry n. The manifest stands for the cursor property; reading it is not
  * a BookKeeper read. One store per subscription; it outlives the tracker.
+ *
+ * <p>Not delayed-delivery's test {@code MemoryIndexStore}: that one answers at once and injects faults; this one
+ * completes on the {@link StandInStorage} thread and counts entries read and heap as Pulsar's bucket contender's
+ * storage does, so both persistent trackers are measured alike.
  */
-final class MemoryIndexStore implements IndexStore {
+final class StandInIndexStore implements IndexStore {
     private final StandInStorage storage;
     private final AtomicLong nextId;
     private volatile long[] manifest = new long[0];
 
-    MemoryIndexStore(StandInStorage storage, long firstId) {
+    StandInIndexStore(StandInStorage storage, long firstId) {
         this.storage = storage;
         this.nextId = new AtomicLong(firstId);
     }

@@ -1,4 +1,4 @@
-package io.magnetar.offload.format;
+package io.magnetar.offload.plan;
 
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;

@@ -1,4 +1,4 @@
-package io.magnetar.offload.s3;
+package io.magnetar.offload.store;
 
 import java.io.IOException;
 import java.io.InputStream;
