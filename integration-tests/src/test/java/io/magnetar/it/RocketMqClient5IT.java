@@ -10,10 +10,19 @@ import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Reader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.MQVersion;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.MessageExt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +60,7 @@ class RocketMqClient5IT {
     }
 
     @Test
-    void theFiveClientSendsWithItsTagsAndProperties() throws Exception {
+    void theFiveClientSendsAndConsumesWithItsTagsAndProperties() throws Exception {
         assertEquals("V5", MQVersion.getVersionDesc(MQVersion.CURRENT_VERSION).substring(0, 2),
                 "this execution runs the 5.x client");
         DefaultMQProducer producer = new DefaultMQProducer("five-producers");
@@ -81,5 +90,27 @@ class RocketMqClient5IT {
                 assertEquals("5", m.getProperty("client"));
             }
         }
+
+        List<String> received = Collections.synchronizedList(new ArrayList<>());
+        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer("five-consumers");
+        consumer.setNamesrvAddr(rocketMqAddress);
+        consumer.setVipChannelEnabled(false);
+        consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        consumer.subscribe("five", "TagF");
+        consumer.registerMessageListener((MessageListenerConcurrently) (messages, context) -> {
+            for (MessageExt m : messages) {
+                received.add(new String(m.getBody(), StandardCharsets.UTF_8) + "/" + m.getTags() + "/"
+                        + m.getUserProperty("client"));
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        consumer.start();
+        try {
+            Await.until("the 5.x push consumer receives the 3 messages", Duration.ofSeconds(60),
+                    () -> received.size() >= 3);
+        } finally {
+            consumer.shutdown();
+        }
+        assertEquals(List.of("five-0/TagF/5", "five-1/TagF/5", "five-2/TagF/5"), received.stream().sorted().toList());
     }
 }

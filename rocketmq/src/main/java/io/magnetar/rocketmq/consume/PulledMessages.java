@@ -104,4 +104,36 @@ public final class PulledMessages {
             return null;
         }
     }
+
+    /**
+     * A stored message as RocketMQ delivers it: Magnetar's own {@code ROCKETMQ_*} properties turn back into the
+     * message flag and born host; a Pulsar producer's message key, when the message has no {@code KEYS}, becomes
+     * {@code KEYS}.
+     *
+     * @param topic the RocketMQ topic name the consumer asked for
+     * @param storeHost this broker's RocketMQ address
+     */
+    public static PulledMessage of(StoredMessage m, String topic, int queueId, InetSocketAddress storeHost) {
+        java.util.Map<String, String> properties = new java.util.LinkedHashMap<>(m.properties());
+        String flag = properties.remove(RocketMqProperties.MESSAGE_FLAG);
+        InetSocketAddress bornHost = parseHost(properties.remove(RocketMqProperties.BORN_HOST));
+        if (m.partitionKey() != null && !properties.containsKey(RocketMqProperties.KEYS)) {
+            properties.put(RocketMqProperties.KEYS, m.partitionKey());
+        }
+        int reconsumeTimes = 0;
+        try {
+            reconsumeTimes = Integer.parseInt(properties.getOrDefault(RocketMqProperties.RECONSUME_TIME, "0"));
+        } catch (NumberFormatException e) {
+            reconsumeTimes = 0;
+        }
+        int flagValue = 0;
+        try {
+            flagValue = flag == null ? 0 : Integer.parseInt(flag);
+        } catch (NumberFormatException e) {
+            flagValue = 0;
+        }
+        return new PulledMessage(topic, queueId, m.offset(), m.offset(), flagValue,
+                m.eventTime() > 0 ? m.eventTime() : m.publishTime(), bornHost, m.publishTime(), storeHost,
+                reconsumeTimes, m.body(), properties);
+    }
 }

@@ -43,6 +43,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         counters.closed().increment();
+        processor.disconnected(client);
         log.debug("[{}] disconnected", client);
         super.channelInactive(ctx);
     }

@@ -39,7 +39,8 @@ final class MessagePublisher {
      */
     CompletableFuture<Published> publish(TopicName queueTopic, SendRequest send, String bornHost) {
         return brokers.isAllowAutoTopicCreationAsync(queueTopic)
-                .thenCompose(allowed -> brokers.getTopic(queueTopic.toString(), allowed))
+                .thenCompose(allowed -> Ownership.afterLookupIfNotServed(brokers.getPulsar(), queueTopic,
+                        () -> brokers.getTopic(queueTopic.toString(), allowed)))
                 .thenCompose(topic -> {
                     if (topic.isEmpty()) {
                         return CompletableFuture.failedFuture(new TopicNotFoundException(queueTopic.toString()));

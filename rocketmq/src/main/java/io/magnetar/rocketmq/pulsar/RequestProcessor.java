@@ -33,15 +33,19 @@ final class RequestProcessor {
 
     private final Routes routes;
     private final MessagePublisher publisher;
+    private final ConsumeRequests consume;
+    private final ConsumerGroups groups;
     private final MagnetarMetrics metrics;
     private final String cluster;
     private final int maxMessageBytes;
     private final Set<Integer> unsupportedLogged = ConcurrentHashMap.newKeySet();
 
-    RequestProcessor(Routes routes, MessagePublisher publisher, MagnetarMetrics metrics, String cluster,
-            int maxMessageBytes) {
+    RequestProcessor(Routes routes, MessagePublisher publisher, ConsumeRequests consume, ConsumerGroups groups,
+            MagnetarMetrics metrics, String cluster, int maxMessageBytes) {
         this.routes = routes;
         this.publisher = publisher;
+        this.consume = consume;
+        this.groups = groups;
         this.metrics = metrics;
         this.cluster = cluster;
         this.maxMessageBytes = maxMessageBytes;
@@ -56,7 +60,14 @@ final class RequestProcessor {
                         RemotingCommand.response(request, ResponseCode.SUCCESS, null, null,
                                 TopicRoute.clusterInfo(cluster, List.of(routes.ownAddress()))));
                 case RequestCode.HEART_BEAT -> heartbeat(request, client);
-                case RequestCode.UNREGISTER_CLIENT -> ok(request);
+                case RequestCode.UNREGISTER_CLIENT -> unregister(request);
+                case RequestCode.PULL_MESSAGE -> consume.pull(request, client);
+                case RequestCode.QUERY_CONSUMER_OFFSET -> consume.queryConsumerOffset(request, client);
+                case RequestCode.UPDATE_CONSUMER_OFFSET -> consume.updateConsumerOffset(request, client);
+                case RequestCode.GET_MAX_OFFSET -> consume.maxOffset(request, client);
+                case RequestCode.GET_MIN_OFFSET -> consume.minOffset(request, client);
+                case RequestCode.SEARCH_OFFSET_BY_TIMESTAMP -> consume.searchByTime(request, client);
+                case RequestCode.GET_CONSUMER_LIST_BY_GROUP -> consume.consumerList(request);
                 case RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE ->
                         send(request, client);
                 default -> unsupported(request, client);
@@ -82,12 +93,28 @@ final class RequestProcessor {
             case ResponseCode.TOPIC_NOT_EXIST -> "topic_not_exist";
             case ResponseCode.MESSAGE_ILLEGAL -> "message_illegal";
             case ResponseCode.SERVICE_NOT_AVAILABLE -> "service_not_available";
+            case ResponseCode.PULL_NOT_FOUND -> "pull_not_found";
+            case ResponseCode.QUERY_NOT_FOUND -> "query_not_found";
             default -> "error";
         };
     }
 
     private static CompletableFuture<RemotingCommand> ok(RemotingCommand request) {
         return CompletableFuture.completedFuture(RemotingCommand.response(request, ResponseCode.SUCCESS, null));
+    }
+
+    /** The connection closed: its clients leave their groups. */
+    void disconnected(ClientConnection client) {
+        groups.disconnected(client);
+    }
+
+    private CompletableFuture<RemotingCommand> unregister(RemotingCommand request) {
+        String clientId = request.ext("clientID");
+        String group = request.ext("consumerGroup");
+        if (clientId != null && group != null) {
+            groups.unregister(group, clientId);
+        }
+        return ok(request);
     }
 
     private CompletableFuture<RemotingCommand> unsupported(RemotingCommand request, ClientConnection client) {
@@ -124,6 +151,14 @@ final class RequestProcessor {
             try {
                 JsonNode heartbeat = JSON.readTree(request.body());
                 String id = heartbeat.path("clientID").asText(null);
+                if (id != null) {
+                    for (JsonNode consumer : heartbeat.path("consumerDataSet")) {
+                        String group = consumer.path("groupName").asText(null);
+                        if (group != null) {
+                            groups.heartbeat(group, id, client);
+                        }
+                    }
+                }
                 if (id != null && !id.equals(client.clientId())) {
                     client.clientId(id);
                     log.info("[{}] RocketMQ client connected: producer groups {}, consumer groups {}", client,

@@ -86,9 +86,15 @@ public final class RocketMqProtocolHandler implements ProtocolHandler {
                 () -> counters.opened().sum() - counters.closed().sum());
         bytesIn = metrics.counter("bytes_in", "bytes received from RocketMQ clients");
         metrics.bind(pulsar);
-        Routes routes = new Routes(pulsar, new NameMapping(config.tenant(), config.namespace()),
-                config.advertisedAddress());
-        processor = new RequestProcessor(routes, new MessagePublisher(service), metrics,
+        NameMapping names = new NameMapping(config.tenant(), config.namespace());
+        Routes routes = new Routes(pulsar, names, config.advertisedAddress());
+        ConsumerGroups groups = new ConsumerGroups(System::currentTimeMillis);
+        metrics.gauge("consumer_groups", "consumer groups with a live client", groups::groupCount);
+        String[] hostPort = config.advertisedAddress().split(":");
+        ConsumeRequests consume = new ConsumeRequests(routes, new QueueStore(service), groups, names,
+                pulsar.getExecutor(), new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
+                metrics.counter("pulls_suspended", "PULL_MESSAGE requests held until messages came or time ran out"));
+        processor = new RequestProcessor(routes, new MessagePublisher(service), consume, groups, metrics,
                 brokerConfig.getClusterName(), brokerConfig.getMaxMessageSize());
     }
 

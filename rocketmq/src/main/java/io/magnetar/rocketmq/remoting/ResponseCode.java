@@ -10,6 +10,10 @@ public final class ResponseCode {
     public static final int SERVICE_NOT_AVAILABLE = 14;
     public static final int NO_PERMISSION = 16;
     public static final int TOPIC_NOT_EXIST = 17;
+    public static final int PULL_NOT_FOUND = 19;
+    public static final int PULL_RETRY_IMMEDIATELY = 20;
+    public static final int PULL_OFFSET_MOVED = 21;
+    public static final int QUERY_NOT_FOUND = 22;
 
     private ResponseCode() {
     }

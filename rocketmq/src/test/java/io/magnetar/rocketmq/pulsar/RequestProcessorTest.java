@@ -33,7 +33,10 @@ class RequestProcessorTest {
     private final Routes routes = mock(Routes.class);
     private final MessagePublisher publisher = mock(MessagePublisher.class);
     private final MagnetarMetrics metrics = new MagnetarMetrics("rocketmq", "c1");
-    private final RequestProcessor processor = new RequestProcessor(routes, publisher, metrics, "c1", 1024);
+    private final ConsumeRequests consume = mock(ConsumeRequests.class);
+    private final ConsumerGroups groups = new ConsumerGroups(() -> 1000);
+    private final RequestProcessor processor = new RequestProcessor(routes, publisher, consume, groups, metrics, "c1",
+            1024);
     private final ClientConnection client = new ClientConnection(new InetSocketAddress("127.0.0.1", 5555));
     private final TopicName topic = TopicName.get("persistent://public/default/orders");
 
@@ -94,6 +97,45 @@ class RequestProcessorTest {
         assertEquals("10.0.0.1@4242", client.clientId());
         assertEquals(ResponseCode.SYSTEM_ERROR,
                 answer(request(RequestCode.HEART_BEAT, Map.of(), "{".getBytes(StandardCharsets.UTF_8))).code());
+    }
+
+    @Test
+    void aConsumersHeartbeatJoinsItsGroupsAndUnregisterOrCloseLeaves() {
+        byte[] body = ("{\"clientID\":\"c@1\",\"producerDataSet\":[],\"consumerDataSet\":[{\"groupName\":\"g1\","
+                + "\"consumeType\":\"CONSUME_PASSIVELY\",\"subscriptionDataSet\":[]},{\"groupName\":\"g2\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertEquals(ResponseCode.SUCCESS, answer(request(RequestCode.HEART_BEAT, Map.of(), body)).code());
+        assertEquals(List.of("c@1"), groups.clients("g1"));
+        assertEquals(List.of("c@1"), groups.clients("g2"));
+        answer(request(RequestCode.UNREGISTER_CLIENT, Map.of("clientID", "c@1", "consumerGroup", "g1"), null));
+        assertEquals(List.of(), groups.clients("g1"));
+        processor.disconnected(client);
+        assertEquals(List.of(), groups.clients("g2"));
+    }
+
+    @Test
+    void consumerRequestsGoToTheConsumerSide() {
+        RemotingCommand ok = RemotingCommand.response(request(0, Map.of(), null), ResponseCode.SUCCESS, null);
+        CompletableFuture<RemotingCommand> done = CompletableFuture.completedFuture(ok);
+        when(consume.pull(any(), any())).thenReturn(done);
+        when(consume.queryConsumerOffset(any(), any())).thenReturn(done);
+        when(consume.updateConsumerOffset(any(), any())).thenReturn(done);
+        when(consume.maxOffset(any(), any())).thenReturn(done);
+        when(consume.minOffset(any(), any())).thenReturn(done);
+        when(consume.searchByTime(any(), any())).thenReturn(done);
+        when(consume.consumerList(any())).thenReturn(done);
+        for (int code : new int[] {RequestCode.PULL_MESSAGE, RequestCode.QUERY_CONSUMER_OFFSET,
+                RequestCode.UPDATE_CONSUMER_OFFSET, RequestCode.GET_MAX_OFFSET, RequestCode.GET_MIN_OFFSET,
+                RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, RequestCode.GET_CONSUMER_LIST_BY_GROUP}) {
+            processor.process(request(code, Map.of(), null), client).join();
+        }
+        verify(consume).pull(any(), eq(client));
+        verify(consume).queryConsumerOffset(any(), eq(client));
+        verify(consume).updateConsumerOffset(any(), eq(client));
+        verify(consume).maxOffset(any(), eq(client));
+        verify(consume).minOffset(any(), eq(client));
+        verify(consume).searchByTime(any(), eq(client));
+        verify(consume).consumerList(any());
     }
 
     @Test
