@@ -1,5 +1,6 @@
 package io.magnetar.rocketmq.message;
 
+import io.magnetar.rocketmq.remoting.HeaderFields;
 import io.magnetar.rocketmq.remoting.RemotingCommand;
 import io.magnetar.rocketmq.remoting.RequestCode;
 import java.io.ByteArrayOutputStream;
@@ -31,14 +32,26 @@ public record SendRequest(String producerGroup, String topic, int queueId, int s
      */
     public static SendRequest parse(RemotingCommand request, int maxBodyBytes) throws InvalidMessageException {
         boolean v2 = request.code() == RequestCode.SEND_MESSAGE_V2 || request.code() == RequestCode.SEND_BATCH_MESSAGE;
-        String producerGroup = required(request, v2 ? "a" : "producerGroup");
-        String topic = required(request, v2 ? "b" : "topic");
-        int queueId = intField(request, v2 ? "e" : "queueId", true, 0);
-        int sysFlag = intField(request, v2 ? "f" : "sysFlag", true, 0);
-        long bornTimestamp = longField(request, v2 ? "g" : "bornTimestamp");
-        int flag = intField(request, v2 ? "h" : "flag", true, 0);
+        HeaderFields h = new HeaderFields(request);
+        String producerGroup;
+        String topic;
+        int queueId;
+        int sysFlag;
+        long bornTimestamp;
+        int flag;
+        int reconsumeTimes;
+        try {
+            producerGroup = h.string(v2 ? "a" : "producerGroup");
+            topic = h.string(v2 ? "b" : "topic");
+            queueId = h.integer(v2 ? "e" : "queueId");
+            sysFlag = h.integer(v2 ? "f" : "sysFlag");
+            bornTimestamp = h.longValue(v2 ? "g" : "bornTimestamp");
+            flag = h.integer(v2 ? "h" : "flag");
+            reconsumeTimes = h.optionalInteger(v2 ? "j" : "reconsumeTimes", 0);
+        } catch (HeaderFields.InvalidHeaderException e) {
+            throw new InvalidMessageException(e.getMessage());
+        }
         String properties = request.ext(v2 ? "i" : "properties");
-        int reconsumeTimes = intField(request, v2 ? "j" : "reconsumeTimes", false, 0);
         boolean batch = request.code() == RequestCode.SEND_BATCH_MESSAGE
                 || Boolean.parseBoolean(request.ext(v2 ? "m" : "batch"));
         byte[] body = request.body();
@@ -129,36 +142,6 @@ public record SendRequest(String producerGroup, String topic, int queueId, int s
             throw new InvalidMessageException("compressed body does not inflate: " + e.getMessage());
         } finally {
             inflater.end();
-        }
-    }
-
-    private static String required(RemotingCommand request, String name) throws InvalidMessageException {
-        String value = request.ext(name);
-        if (value == null || value.isEmpty()) {
-            throw new InvalidMessageException("header field " + name + " is missing");
-        }
-        return value;
-    }
-
-    private static int intField(RemotingCommand request, String name, boolean required, int absent)
-            throws InvalidMessageException {
-        String value = required ? required(request, name) : request.ext(name);
-        if (value == null) {
-            return absent;
-        }
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new InvalidMessageException("header field " + name + " is not an int: " + value);
-        }
-    }
-
-    private static long longField(RemotingCommand request, String name) throws InvalidMessageException {
-        String value = required(request, name);
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new InvalidMessageException("header field " + name + " is not a long: " + value);
         }
     }
 }
