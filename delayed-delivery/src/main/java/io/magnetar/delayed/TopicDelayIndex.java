@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  *       message) and lets the dispatcher skip reading held entries.</li>
  *   <li>A subscription hands out a due position only when its normal reads have passed it; one its reads have not
  *       reached yet is released instead, so the read delivers it (it is due by then) and a lagging subscription
- *       does not get it twice.</li>
+ *       does not get it twice. Unless a read may already have skipped it: Pulsar's managed ledger decides what a
+ *       read skips ({@link Subscription#contains}) when it issues the read, and moves the read position past the
+ *       skipped entries only when that read completes. A due position a read was told is held therefore stays
+ *       held, and is handed out once the read position has passed it.</li>
  *   <li>Recovery reads only bucket summaries (chunk table and position bitmap), asynchronously; subscriptions that
  *       join meanwhile start holding every recovered position past their mark-delete position. A bucket that
  *       cannot be read is forgotten: its messages are still in the backlog, ahead of the cursors, and are indexed
@@ -39,6 +42,8 @@ public final class TopicDelayIndex {
     private static final Logger log = LoggerFactory.getLogger(TopicDelayIndex.class);
     private static final long BUCKET_OVERHEAD_BYTES = 128;
     private static final long CHUNK_META_BYTES = 40;
+    /** How soon a subscription looks again at due positions a read in flight is passing. */
+    static final long DUE_AHEAD_RECHECK_MILLIS = 100;
 
     /** Told about changes made by asynchronous work. */
     public interface Listener {
@@ -608,6 +613,13 @@ public final class TopicDelayIndex {
         private final TripleHeap heap = new TripleHeap();
         private final RoaringBitmapByLedger held = new RoaringBitmapByLedger();
         private TripleBuffer addedWhileRecovering;
+        /** Due and still held: a read may be skipping them; handed out once the read position passes them. */
+        private TripleBuffer dueAhead;
+        private long dueAheadFirstLedger; // its lowest position: the read position passes it first
+        private long dueAheadFirstEntry;
+        /** The highest position {@link #contains} answered held for, that is that a read may skip; -1 if none. */
+        private long skippableLedger = -1;
+        private long skippableEntry = -1;
         private boolean left;
 
         private Subscription(String subscriptionName, long markDeletedLedger, long markDeletedEntry,
@@ -656,6 +668,9 @@ public final class TopicDelayIndex {
             heap.clear();
             held.clear();
             addedWhileRecovering = null;
+            dueAhead = null;
+            skippableLedger = -1;
+            skippableEntry = -1;
         }
 
         /**
@@ -696,42 +711,107 @@ public final class TopicDelayIndex {
             }
         }
 
-        /** True when the position is held (the dispatcher need not read it now). */
+        /**
+         * True when the position is held: the dispatcher's read skips it (Pulsar asks when it issues the read), and
+         * the index hands it out.
+         */
         public boolean contains(long ledgerId, long entryId) {
             synchronized (TopicDelayIndex.this) {
-                return held.contains(ledgerId, entryId);
+                if (!held.contains(ledgerId, entryId)) {
+                    return false;
+                }
+                if (ledgerId > skippableLedger || ledgerId == skippableLedger && entryId > skippableEntry) {
+                    skippableLedger = ledgerId;
+                    skippableEntry = entryId;
+                }
+                return true;
             }
         }
 
-        /** True when at least one held message is due by the clock. */
+        /** True when at least one held message is due by the clock and may be handed out. */
         public boolean hasDue() {
             synchronized (TopicDelayIndex.this) {
-                return !heap.isEmpty() && heap.peekTime() <= clock.getAsLong();
+                if (!heap.isEmpty() && heap.peekTime() <= clock.getAsLong()) {
+                    return true;
+                }
+                return dueAhead != null && progress.hasPassed(dueAheadFirstLedger, dueAheadFirstEntry);
             }
+        }
+
+        private boolean maySkip(long ledgerId, long entryId) {
+            return ledgerId < skippableLedger || ledgerId == skippableLedger && entryId <= skippableEntry;
         }
 
         /**
          * Hands out up to {@code max} due positions that this subscription's reads have passed, earliest first, and
-         * forgets them. Due positions its reads have not reached are only forgotten: the read delivers them.
+         * forgets them. Due positions its reads have not reached are only forgotten, the read delivers them;
+         * unless a read may be skipping them (it was told they are held): those stay held and are handed out once
+         * the read position has passed them.
          */
         public int pollDue(int max, PositionSink sink) {
             synchronized (TopicDelayIndex.this) {
                 long now = clock.getAsLong();
-                int handed = 0;
+                int handed = handOutPassedDueAhead(max, sink, now);
                 while (handed < max && !heap.isEmpty() && heap.peekTime() <= now) {
                     long ledgerId = heap.peekLedger();
                     long entryId = heap.peekEntry();
                     long due = heap.peekTime();
                     heap.pop();
-                    if (held.remove(ledgerId, entryId) && progress.hasPassed(ledgerId, entryId)) {
+                    if (!held.contains(ledgerId, entryId)) {
+                        continue;
+                    }
+                    if (progress.hasPassed(ledgerId, entryId)) {
+                        held.remove(ledgerId, entryId);
                         sink.accept(ledgerId, entryId);
                         stats.lateness.recordLateness(now - due);
                         handed++;
+                    } else if (maySkip(ledgerId, entryId)) {
+                        addDueAhead(due, ledgerId, entryId);
+                    } else {
+                        held.remove(ledgerId, entryId);
                     }
                 }
                 maintainLocked(now);
                 return handed;
             }
+        }
+
+        private void addDueAhead(long due, long ledgerId, long entryId) {
+            if (dueAhead == null) {
+                dueAhead = new TripleBuffer(16);
+                dueAheadFirstLedger = ledgerId;
+                dueAheadFirstEntry = entryId;
+            } else if (ledgerId < dueAheadFirstLedger
+                    || ledgerId == dueAheadFirstLedger && entryId < dueAheadFirstEntry) {
+                dueAheadFirstLedger = ledgerId;
+                dueAheadFirstEntry = entryId;
+            }
+            dueAhead.add(due, ledgerId, entryId);
+        }
+
+        private int handOutPassedDueAhead(int max, PositionSink sink, long now) {
+            if (dueAhead == null || !progress.hasPassed(dueAheadFirstLedger, dueAheadFirstEntry)) {
+                return 0;
+            }
+            TripleBuffer waiting = dueAhead;
+            dueAhead = null;
+            int handed = 0;
+            for (int i = 0; i < waiting.size(); i++) {
+                long ledgerId = waiting.ledger(i);
+                long entryId = waiting.entry(i);
+                if (!held.contains(ledgerId, entryId)) {
+                    continue; // acknowledged or cleared meanwhile
+                }
+                if (handed < max && progress.hasPassed(ledgerId, entryId)) {
+                    held.remove(ledgerId, entryId);
+                    sink.accept(ledgerId, entryId);
+                    stats.lateness.recordLateness(now - waiting.time(i));
+                    handed++;
+                } else {
+                    addDueAhead(waiting.time(i), ledgerId, entryId);
+                }
+            }
+            return handed;
         }
 
         /** Runs the topic's housekeeping: near messages into heaps, chunk loads, release of finished buckets. */
@@ -747,6 +827,10 @@ public final class TopicDelayIndex {
                 long wake = nextWake();
                 if (!heap.isEmpty()) {
                     wake = Math.min(wake, heap.peekTime());
+                }
+                if (dueAhead != null) {
+                    // the completion of the read in flight normally asks first; this is the fallback
+                    wake = Math.min(wake, clock.getAsLong() + DUE_AHEAD_RECHECK_MILLIS);
                 }
                 return wake;
             }
@@ -815,6 +899,9 @@ public final class TopicDelayIndex {
         public long memoryBytes() {
             synchronized (TopicDelayIndex.this) {
                 long bytes = heap.capacityBytes() + held.sizeInBytes();
+                if (dueAhead != null) {
+                    bytes += dueAhead.capacityBytes();
+                }
                 if (addedWhileRecovering != null) {
                     bytes += addedWhileRecovering.capacityBytes();
                 }

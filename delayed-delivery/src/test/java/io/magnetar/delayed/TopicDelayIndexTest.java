@@ -175,6 +175,54 @@ class TopicDelayIndexTest {
         assertEquals(301, drain(a, clock, T0 + 26_000).size());
     }
 
+    /**
+     * DelayedDeliveryTrackerIT, 2026-12-07: after the owner's kill -9 the Shared subscription never got message
+     * 285. Pulsar's managed ledger decides which held entries a read skips ({@code containsMessage}) when it issues
+     * the read, but moves the cursor's read position past them only when the BookKeeper read of the entries after
+     * them completes; the dispatcher polls due messages meanwhile. A position due in that window is one its reads
+     * have not passed yet, but will pass without reading it.
+     */
+    @Test
+    void aDuePositionAReadInFlightSkippedIsHandedOutOnceTheReadPassesIt() {
+        TopicDelayIndex before = topic();
+        TopicDelayIndex.Subscription writer = before.join("shared", -1, -1, (l, e) -> true, quiet);
+        for (long e = 0; e < 100; e++) {
+            writer.add(7, e, T0 + 30_000 + e * 10); // one sealed bucket
+        }
+        writer.leave(); // the owner is killed: the bucket stays for the next owner
+
+        TopicDelayIndex after = topic();
+        ReadPosition read = new ReadPosition();
+        read.ledger = 7;
+        read.entry = 0;
+        TopicDelayIndex.Subscription shared = after.join("shared", -1, -1, read, quiet);
+        after.recover();
+        assertEquals(100, shared.size());
+        // the dispatcher's read from 7:0 skips the held 7:0..7:99 and reads 7:100 (not delayed) from BookKeeper
+        for (long e = 0; e < 100; e++) {
+            assertTrue(shared.contains(7, e));
+        }
+        clock.set(T0 + 31_000); // while that read is in flight, the recovered messages come due
+        shared.maintain();
+        List<Long> handed = new ArrayList<>();
+        shared.pollDue(1_000, (l, e) -> handed.add(e));
+        assertEquals(List.of(), handed, "not before the read has passed them: a replay now could be read twice");
+        long wakeWhileInFlight = shared.nextWakeMillis();
+
+        read.entry = 101; // the read completes: the cursor's read position moves past the skipped entries
+        assertTrue(shared.hasDue(), "the skipped messages are still there, due");
+        while (shared.pollDue(1_000, (l, e) -> handed.add(e)) > 0) {
+            // keep polling while there is more due now
+        }
+        List<Long> all = new ArrayList<>();
+        for (long e = 0; e < 100; e++) {
+            all.add(e);
+        }
+        assertEquals(all, handed, "every skipped message is handed out, once, in due order");
+        assertEquals(0, shared.size());
+        assertTrue(wakeWhileInFlight <= T0 + 31_000 + 1_000, "while the read was in flight it looked again soon");
+    }
+
     @Test
     void clearingOneSubscriptionKeepsTheBucketsTheOthersNeedAndTheLastDeletesThem() {
         TopicDelayIndex topic = topic();
