@@ -1,7 +1,11 @@
 package io.magnetar.admin;
 
-import io.magnetar.config.MagnetarConfig;
+import io.magnetar.config.MagnetarSettings;
 import io.magnetar.plugin.PluginContext;
+import io.magnetar.retry.admin.BrokerPolicyStore;
+import io.magnetar.retry.admin.ClientRedriver;
+import io.magnetar.retry.admin.DeadLettersResource;
+import io.magnetar.retry.admin.RetryPoliciesResource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +41,10 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
     private RetryPoliciesResource retryPolicies;
     private ExecutorService redrives;
 
-    /** Validates Magnetar's keys early; the broker refuses to start on a bad value. */
+    /** Validates every Magnetar key (MagnetarSettings) early; the broker refuses to start on a bad value. */
     @Override
     public void loadConfig(PulsarConfiguration pulsarConfiguration) {
-        MagnetarConfig.from(pulsarConfiguration.getProperties());
+        MagnetarSettings.from(pulsarConfiguration.getProperties());
     }
 
     @Override

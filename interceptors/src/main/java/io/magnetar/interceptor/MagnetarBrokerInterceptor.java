@@ -1,8 +1,10 @@
 package io.magnetar.interceptor;
 
+import io.magnetar.filter.interceptor.BatchIndexAckCompletion;
 import io.magnetar.flags.Feature;
 import io.magnetar.flags.TenantFeatureFlags;
 import io.magnetar.plugin.PluginContext;
+import io.magnetar.transaction.interceptor.TransactionalProducerCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
