@@ -1,5 +1,6 @@
 package io.magnetar.cli;
 
+import io.magnetar.api.AdminPaths;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -121,7 +122,8 @@ public final class MagnetarCli {
         }
         String sub = args.get(0);
         String tenant = args.get(1);
-        String path = url + "/magnetar/v1/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8) + "/features";
+        String path = url + AdminPaths.ROOT + AdminPaths.TENANTS + URLEncoder.encode(tenant, StandardCharsets.UTF_8)
+                + AdminPaths.FEATURES;
         HttpRequest.Builder request;
         switch (sub) {
             case "get" -> {
@@ -223,7 +225,7 @@ public final class MagnetarCli {
         if (subscriptionPath == null) {
             return usage("topic '" + topic + "' is not persistent://tenant/namespace/topic");
         }
-        String path = url + "/magnetar/v1/deadletters/" + subscriptionPath + "/redrive" + query;
+        String path = url + AdminPaths.ROOT + AdminPaths.DEAD_LETTERS + subscriptionPath + AdminPaths.REDRIVE + query;
         Map<String, Object> view = answer(HttpRequest.newBuilder(URI.create(path))
                 .POST(HttpRequest.BodyPublishers.noBody()), Duration.ofMinutes(6));
         if (view == null) {
@@ -247,7 +249,7 @@ public final class MagnetarCli {
         String path;
         int rest;
         if (!target.contains("://") && target.split("/").length == 2) {
-            path = url + "/magnetar/v1/retry/" + target;
+            path = url + AdminPaths.ROOT + AdminPaths.RETRY + target;
             rest = 2;
         } else {
             String subscriptionPath = subscriptionPath(target, args.size() < 3 ? "" : args.get(2));
@@ -257,7 +259,7 @@ public final class MagnetarCli {
             if (args.size() < 3) {
                 return usage("retry " + sub + " " + target + " needs a subscription");
             }
-            path = url + "/magnetar/v1/retry/" + subscriptionPath;
+            path = url + AdminPaths.ROOT + AdminPaths.RETRY + subscriptionPath;
             rest = 3;
         }
         List<String> assignments = args.subList(rest, args.size());

@@ -1,5 +1,6 @@
 package io.magnetar.retry;
 
+import io.magnetar.api.SubscriptionKeys;
 import io.magnetar.config.DelayLevels;
 import java.util.Arrays;
 import java.util.Map;
@@ -17,9 +18,9 @@ import org.apache.pulsar.common.naming.TopicName;
  * value winning key by key; every key is optional.
  */
 public record RetryPolicy(int maxReconsumeTimes, long[] backoffMillis, String deadLetterTopic) {
-    public static final String MAX_RECONSUME_TIMES = "magnetar.retry.maxReconsumeTimes";
-    public static final String BACKOFF = "magnetar.retry.backoff";
-    public static final String DEAD_LETTER_TOPIC = "magnetar.retry.deadLetterTopic";
+    public static final String MAX_RECONSUME_TIMES = SubscriptionKeys.RETRY_MAX_RECONSUME_TIMES;
+    public static final String BACKOFF = SubscriptionKeys.RETRY_BACKOFF;
+    public static final String DEAD_LETTER_TOPIC = SubscriptionKeys.RETRY_DEAD_LETTER_TOPIC;
     public static final Set<String> KEYS = Set.of(MAX_RECONSUME_TIMES, BACKOFF, DEAD_LETTER_TOPIC);
     public static final int DEFAULT_MAX_RECONSUME_TIMES = 16;
     /** RocketMQ's retry back-off: delay levels 3 to 18 (the n-th reconsume waits level 2 + n). */

@@ -1,5 +1,6 @@
 package io.magnetar.admin;
 
+import io.magnetar.api.AdminPaths;
 import io.magnetar.config.MagnetarSettings;
 import io.magnetar.plugin.PluginContext;
 import io.magnetar.retry.admin.BrokerPolicyStore;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /** The Magnetar admin REST API, mounted by the broker's web service at {@code /magnetar}. */
 public final class MagnetarAdminServlet implements AdditionalServletWithPulsarService {
-    public static final String BASE_PATH = "/magnetar";
+    public static final String BASE_PATH = AdminPaths.ROOT;
     private static final Logger log = LoggerFactory.getLogger(MagnetarAdminServlet.class);
     private static final int MAX_BODY_BYTES = 64 * 1024;
     private static final long REQUEST_TIMEOUT_SECONDS = 30;

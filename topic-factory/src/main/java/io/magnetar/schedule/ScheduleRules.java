@@ -1,5 +1,6 @@
 package io.magnetar.schedule;
 
+import io.magnetar.api.MessageKeys;
 import io.magnetar.config.DelayLevels;
 import java.util.Set;
 import java.util.function.Function;
@@ -18,11 +19,11 @@ import java.util.function.Function;
  * </ul>
  */
 public final class ScheduleRules {
-    public static final String DELAY = "DELAY";
-    public static final String TIMER_DELAY_SEC = "TIMER_DELAY_SEC";
-    public static final String TIMER_DELAY_MS = "TIMER_DELAY_MS";
-    public static final String TIMER_DELIVER_MS = "TIMER_DELIVER_MS";
-    public static final String START_DELIVER_TIME = "__STARTDELIVERTIME";
+    public static final String DELAY = MessageKeys.DELAY;
+    public static final String TIMER_DELAY_SEC = MessageKeys.TIMER_DELAY_SEC;
+    public static final String TIMER_DELAY_MS = MessageKeys.TIMER_DELAY_MS;
+    public static final String TIMER_DELIVER_MS = MessageKeys.TIMER_DELIVER_MS;
+    public static final String START_DELIVER_TIME = MessageKeys.START_DELIVER_TIME;
     /** Every property that schedules a message. */
     public static final Set<String> PROPERTIES =
             Set.of(DELAY, TIMER_DELAY_SEC, TIMER_DELAY_MS, TIMER_DELIVER_MS, START_DELIVER_TIME);

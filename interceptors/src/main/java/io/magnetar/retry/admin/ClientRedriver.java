@@ -1,5 +1,6 @@
 package io.magnetar.retry.admin;
 
+import io.magnetar.api.InternalNames;
 import io.magnetar.retry.RetryProperties;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,7 +28,7 @@ import org.apache.pulsar.common.naming.TopicName;
  * on the dead-letter topic (with receipt) only once the broker stored it.
  */
 public final class ClientRedriver implements DeadLettersResource.Redriver {
-    static final String SUBSCRIPTION = "magnetar-redrive";
+    static final String SUBSCRIPTION = InternalNames.REDRIVE_SUBSCRIPTION;
     private static final int QUIET_MILLIS = 1_000;
 
     /** The broker's client, created by the broker on first use. */
@@ -36,10 +37,10 @@ public final class ClientRedriver implements DeadLettersResource.Redriver {
     }
 
     /**
-     * The prefix of Magnetar's own producers (as in the lib jar's publisher): the topic appends what they send as it
-     * is, never taking a re-driven message for a scheduled or transactional one.
+     * The prefix of Magnetar's own producers: the topic appends what they send as it is, never taking a re-driven
+     * message for a scheduled or transactional one.
      */
-    static final String PRODUCER_PREFIX = "magnetar-publisher-";
+    static final String PRODUCER_PREFIX = InternalNames.PUBLISHER_PREFIX;
 
     private final ClientSource client;
     private final ExecutorService executor;

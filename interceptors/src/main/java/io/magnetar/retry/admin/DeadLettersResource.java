@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.magnetar.admin.AdminResponses;
 import io.magnetar.admin.FeaturesResource;
+import io.magnetar.api.AdminPaths;
 import io.magnetar.metrics.MagnetarMetrics;
 import io.magnetar.retry.RetryPolicy;
 import java.util.HashMap;
@@ -53,7 +54,7 @@ public final class DeadLettersResource {
     }
 
     public static boolean handles(String path) {
-        return path != null && path.startsWith("/v1/deadletters/");
+        return path != null && path.startsWith(AdminPaths.DEAD_LETTERS);
     }
 
     public CompletableFuture<FeaturesResource.Response> handle(String method, String path, String query,

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.magnetar.admin.AdminResponses;
 import io.magnetar.admin.FeaturesResource;
+import io.magnetar.api.AdminPaths;
 import io.magnetar.metrics.MagnetarMetrics;
 import io.magnetar.retry.RetryPolicy;
 import java.util.HashMap;
@@ -101,7 +102,7 @@ public final class RetryPoliciesResource {
     }
 
     public static boolean handles(String path) {
-        return path != null && path.startsWith("/v1/retry/");
+        return path != null && path.startsWith(AdminPaths.RETRY);
     }
 
     public CompletableFuture<FeaturesResource.Response> handle(String method, String path, String body,

@@ -1,5 +1,6 @@
 package io.magnetar.transaction.interceptor;
 
+import io.magnetar.api.ProducerKeys;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import org.apache.pulsar.common.api.proto.CommandProducer;
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * reason; other producers are not looked at beyond their property list.
  */
 public final class TransactionalProducerCheck {
-    static final String PROPERTY = "magnetar.transactional";
+    static final String PROPERTY = ProducerKeys.TRANSACTIONAL;
     private static final Logger log = LoggerFactory.getLogger(TransactionalProducerCheck.class);
 
     private final Predicate<String> transactionOn;

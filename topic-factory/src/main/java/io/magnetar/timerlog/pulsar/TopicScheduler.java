@@ -1,5 +1,6 @@
 package io.magnetar.timerlog.pulsar;
 
+import io.magnetar.api.InternalNames;
 import io.magnetar.delayed.DelayIndex;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
@@ -55,9 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicScheduler implements DelayIndex.Listener {
     private static final Logger log = LoggerFactory.getLogger(TopicScheduler.class);
-    static final String CURSOR = "magnetar-scheduler";
-    static final String ORIGIN_MESSAGE_ID = "ORIGIN_MESSAGE_ID";
-    private static final String APPENDER = "magnetar-scheduler";
+    static final String CURSOR = InternalNames.TIMER_LOG_CURSOR;
+    private static final String APPENDER = InternalNames.TIMER_LOG_CURSOR;
     private static final long MAX_SLEEP_MILLIS = 5_000;
     private static final long RETRY_MILLIS = 1_000;
     private static final int BATCH = 100;
@@ -201,7 +201,8 @@ public final class TopicScheduler implements DelayIndex.Listener {
             MessageMetadata metadata = Commands.peekMessageMetadata(data, topicName.toString(), -1);
             if (metadata != null) {
                 for (KeyValue kv : metadata.getPropertiesList()) {
-                    if (kv.getKey().equals(ORIGIN_MESSAGE_ID) || kv.getKey().equals(RetryProperties.RECORD_ID)) {
+                    if (kv.getKey().equals(RetryProperties.ORIGIN_MESSAGE_ID)
+                            || kv.getKey().equals(RetryProperties.RECORD_ID)) {
                         origins.add(kv.getValue());
                     }
                 }
@@ -591,7 +592,7 @@ public final class TopicScheduler implements DelayIndex.Listener {
         } else {
             withoutProperties(metadata, kind == TimerRecord.Kind.HALF ? HalfMessages.CLEARED_ON_COMMIT
                     : ScheduleRules.PROPERTIES);
-            metadata.addProperty().setKey(ORIGIN_MESSAGE_ID).setValue(origin);
+            metadata.addProperty().setKey(RetryProperties.ORIGIN_MESSAGE_ID).setValue(origin);
         }
         ByteBuf appended = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, duplicate);
         long sequence = appendSequence.incrementAndGet();

@@ -1,5 +1,6 @@
 package io.magnetar.topic.pulsar;
 
+import io.magnetar.api.InternalNames;
 import io.magnetar.flags.Feature;
 import io.magnetar.flags.FeatureSet;
 import io.magnetar.plugin.MessageProperties;
@@ -61,7 +62,7 @@ public class MagnetarTopic extends PersistentTopic implements RetryingSubscripti
     /** The marker type of the ordering barrier (any marker type is server-only in Pulsar 4.0). */
     static final int BARRIER_MARKER_TYPE = 0x4d41;
     /** Property of the topic's managed ledger: this topic has a schedule log to recover at load. */
-    static final String SCHEDULE_PROPERTY = "__magnetar.schedule";
+    static final String SCHEDULE_PROPERTY = InternalNames.TIMER_LOG_PROPERTY;
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private static final OrderedCompletions.Sink<PublishContext> COMPLETE = PublishContext::completed;
 
@@ -304,7 +305,7 @@ public class MagnetarTopic extends PersistentTopic implements RetryingSubscripti
     /** Completes once every write submitted to this topic before it has completed. */
     private CompletableFuture<Void> writeBarrier() {
         MessageMetadata metadata = new MessageMetadata()
-                .setProducerName("magnetar-barrier")
+                .setProducerName(InternalNames.BARRIER_PRODUCER)
                 .setSequenceId(0)
                 .setPublishTime(System.currentTimeMillis())
                 .setMarkerType(BARRIER_MARKER_TYPE);

@@ -1,5 +1,6 @@
 package io.magnetar.topic.pulsar;
 
+import io.magnetar.api.InternalNames;
 import io.magnetar.retry.RetryProperties;
 import io.magnetar.retry.pulsar.MessageCopies;
 import io.netty.buffer.ByteBuf;
@@ -40,7 +41,7 @@ public final class MessagePublisher implements AutoCloseable {
     }
 
     /** Producer names of this publisher start with it; topics publish such messages as they are. */
-    public static final String PRODUCER_PREFIX = "magnetar-publisher-";
+    public static final String PRODUCER_PREFIX = InternalNames.PUBLISHER_PREFIX;
 
     private final ClientSource client;
     private final Supplier<String> brokerId;

@@ -1,5 +1,6 @@
 package io.magnetar.topic.pulsar;
 
+import io.magnetar.api.InternalNames;
 import io.magnetar.config.MagnetarSettings;
 import io.magnetar.delayed.DelayIndexSettings;
 import io.magnetar.delayed.IndexStats;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicRuntime.class);
-    static final String ENTRY_FILTER = "magnetar-filter";
+    static final String ENTRY_FILTER = InternalNames.ENTRY_FILTER;
     private final PluginContext context;
     private final ScheduleRules rules;
     private final DelayIndexSettings indexSettings;
