@@ -28,6 +28,9 @@ import java.util.Map;
  * </pre>
  * The URL defaults to {@code $MAGNETAR_WEB_URL} or {@code http://127.0.0.1:8080}; the token (sent as a bearer
  * token, as Pulsar's token authentication expects) to {@code $MAGNETAR_AUTH_TOKEN}.
+ *
+ * <p>One class because the CLI is one small JDK-only program: each command is a method of a few lines over the
+ * same HTTP and argument helpers.
  */
 public final class MagnetarCli {
     static final int OK = 0;

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 
 /**
- * An entry of a topic's schedule log: a 2-byte magic saying what it is, the due time (epoch ms), then the message
+ * An entry of a topic's timer log: a 2-byte magic saying what it is, the due time (epoch ms), then the message
  * (checksum, metadata, payload), so recovery reads the due time without parsing the message.
  * <ul>
  *   <li>{@link Kind#SCHEDULED}: a producer's scheduled message, exactly as sent; appended to the topic when due;</li>

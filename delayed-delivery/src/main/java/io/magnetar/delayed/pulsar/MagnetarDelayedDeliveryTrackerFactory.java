@@ -54,6 +54,7 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
     @Override
     public void initialize(PulsarService pulsar) {
         ServiceConfiguration conf = pulsar.getConfiguration();
+        TrackerInternals.check();
         // every Magnetar key is checked here, not only the tracker's: a bad value stops the broker's start
         settings = DelayIndexSettings.of(MagnetarSettings.from(conf.getProperties()).delayed());
         bookKeeper = pulsar::getBookKeeperClient;

@@ -29,14 +29,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes over the failed messages of a subscription (negative acknowledgements, acknowledgement timeouts): each
- * message becomes a record in the topic's schedule log — a redelivery copy due after its back-off, or a dead letter
+ * message becomes a record in the topic's timer log — a redelivery copy due after its back-off, or a dead letter
  * — and only once every record of an entry is stored is the entry acknowledged on the subscription. A crash in
  * between leaves the entry unacknowledged (redelivered as Pulsar does), never in neither place.
  */
 public final class FailedMessages {
     private static final Logger log = LoggerFactory.getLogger(FailedMessages.class);
 
-    /** Where the records go: the topic's schedule log, and the steps it knows were taken. */
+    /** Where the records go: the topic's timer log, and the steps it knows were taken. */
     public interface ScheduleLog {
         CompletableFuture<Position> hold(ByteBuf record, long dueAtMillis);
 

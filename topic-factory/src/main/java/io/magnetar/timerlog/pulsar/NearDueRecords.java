@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.bookkeeper.mledger.Position;
 
 /**
- * The records of one schedule log that come due soon after they were stored (short delays, retry back-offs), kept
+ * The records of one timer log that come due soon after they were stored (short delays, retry back-offs), kept
  * in memory so that their append does not read them back from BookKeeper: that read is most of a short delay's
  * lateness, and a bookie answers a lone read by reading ahead a whole batch. Bounded by one byte budget shared by
  * every topic of the broker; a record that does not fit is read from the log as usual.

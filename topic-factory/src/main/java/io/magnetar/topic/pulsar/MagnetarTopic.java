@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulsar's persistent topic with RocketMQ-style scheduled messages: for a tenant with {@code delay} on, a message
- * carrying {@code DELAY} or a timer property is not appended to the topic but held in the topic's schedule log
+ * carrying {@code DELAY} or a timer property is not appended to the topic but held in the topic's timer log
  * ({@link TopicScheduler}) and appended when due, so every subscription type sees it then, and only then. A bad
  * scheduling property is refused with the reason. A tenant with {@code delay} off pays one cached flag check.
  *
@@ -54,14 +54,17 @@ import org.slf4j.LoggerFactory;
  * (dispatchers acknowledge markers without delivering them), and the producer's later sends wait for it.
  *
  * <p>For a tenant with {@code retry} or {@code deadLetter} on, the messages that consumers of a Shared or
- * Key_Shared subscription fail go through the same schedule log ({@link FailedMessages}): a copy for that
+ * Key_Shared subscription fail go through the same timer log ({@link FailedMessages}): a copy for that
  * subscription alone comes back after its back-off, or the message moves to its dead-letter topic.
+ *
+ * <p>One class because Pulsar allows one topic class per broker: every topic feature's publish hook is an override
+ * here, and each delegates its decision to its feature's rules ({@code ScheduleRules}, {@code TransactionRules}).
  */
 public class MagnetarTopic extends PersistentTopic implements RetryingSubscription.FailureHandler {
     private static final Logger log = LoggerFactory.getLogger(MagnetarTopic.class);
     /** The marker type of the ordering barrier (any marker type is server-only in Pulsar 4.0). */
     static final int BARRIER_MARKER_TYPE = 0x4d41;
-    /** Property of the topic's managed ledger: this topic has a schedule log to recover at load. */
+    /** Property of the topic's managed ledger: this topic has a timer log to recover at load. */
     static final String SCHEDULE_PROPERTY = InternalNames.TIMER_LOG_PROPERTY;
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private static final OrderedCompletions.Sink<PublishContext> COMPLETE = PublishContext::completed;
@@ -461,7 +464,7 @@ public class MagnetarTopic extends PersistentTopic implements RetryingSubscripti
 
     /**
      * Every delete path of Pulsar's topic (the GC's too, which is private) passes here once the topic is fenced
-     * and its clients are gone: an empty schedule log goes with the topic. One still holding messages is deleted
+     * and its clients are gone: an empty timer log goes with the topic. One still holding messages is deleted
      * only after the topic itself is ({@link #delete()}), so a failed delete loses nothing.
      */
     @Override

@@ -19,6 +19,11 @@ public class MagnetarTopicFactory implements TopicFactory {
 
     private volatile TopicRuntime runtime;
 
+    /** Pulsar builds the factory while it constructs the broker service: a failed check fails the broker start. */
+    public MagnetarTopicFactory() {
+        TopicFactoryInternals.check();
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public <T extends Topic> T create(String topic, ManagedLedger ledger, BrokerService brokerService,

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes dead letters, transaction check-backs and check-max records through the broker's own client (the
  * target topic may be owned by another broker), one producer per target topic, named so that Magnetar's topic class
- * appends what it publishes as it is (a dead letter is not scheduled, a check is not taken for a resolution). Each dead letter carries its schedule-log record id, so that after a crash
+ * appends what it publishes as it is (a dead letter is not scheduled, a check is not taken for a resolution). Each dead letter carries its timer-log record id, so that after a crash
  * the records still pending can be checked against what their topic already holds.
  */
 public final class MessagePublisher implements AutoCloseable {
@@ -56,7 +56,7 @@ public final class MessagePublisher implements AutoCloseable {
         this.brokerId = brokerId;
     }
 
-    /** Publishes {@code message} (metadata and payload, as stored in the schedule log) to {@code topic}. */
+    /** Publishes {@code message} (metadata and payload, as stored in the timer log) to {@code topic}. */
     public CompletableFuture<MessageId> publish(String topic, ByteBuf message, String recordId) {
         // everything is read out of the buffer now: the caller releases it when this returns
         MessageMetadata metadata = new MessageMetadata();
@@ -141,7 +141,7 @@ public final class MessagePublisher implements AutoCloseable {
 
     /**
      * The {@link #identity identities} of the dead letters {@code topic} received since {@code sinceMillis}: read
-     * once per dead-letter topic after the schedule log was recovered, so that neither a dead letter published
+     * once per dead-letter topic after the timer log was recovered, so that neither a dead letter published
      * just before a crash nor a second chain of redeliveries (a failed message whose acknowledgement the crash
      * lost) puts a message into the dead-letter topic twice.
      */

@@ -146,10 +146,6 @@ public final class TopicRuntime implements AutoCloseable {
         return context.flags().effective(tenant);
     }
 
-    boolean transactionEnabled(String tenant) {
-        return context.flags().isEnabled(tenant, Feature.TRANSACTION);
-    }
-
     public TransactionRules transactionRules() {
         return transactionRules;
     }
@@ -169,10 +165,6 @@ public final class TopicRuntime implements AutoCloseable {
 
     public MessagePublisher publisher() {
         return publisher;
-    }
-
-    boolean delayEnabled(String tenant) {
-        return context.flags().isEnabled(tenant, Feature.DELAY);
     }
 
     ScheduleRules rules() {

@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transactional half messages of one topic, kept in its schedule log (record kind {@code HALF}, due at the next
+ * The transactional half messages of one topic, kept in its timer log (record kind {@code HALF}, due at the next
  * check-back). The transaction id is the half's log position, which its producer's send returned.
  * <ul>
  *   <li>COMMIT appends it to the topic (the idempotent append of due messages) and then marks it done;
