@@ -1,5 +1,6 @@
 package io.magnetar.cli;
 
+import io.magnetar.api.AdminPaths;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -28,10 +29,13 @@ import java.util.function.Supplier;
  * </pre>
  * The URL defaults to {@code $MAGNETAR_WEB_URL} or {@code http://127.0.0.1:8080}; the token (sent as a bearer
  * token, as Pulsar's token authentication expects) to {@code $MAGNETAR_AUTH_TOKEN}.
- * <p>
- * The same commands run inside {@code pulsar-admin magnetar ...} (the pulsar-admin extension), which hands over
+ *
+ * <p>The same commands run inside {@code pulsar-admin magnetar ...} (the pulsar-admin extension), which hands over
  * its own web service URL, TLS context and authentication headers through
  * {@link #MagnetarCli(PrintStream, PrintStream, String, HttpClient, Supplier)}.
+ *
+ * <p>One class because the CLI is one small JDK-only program: each command is a method of a few lines over the
+ * same HTTP and argument helpers.
  */
 public final class MagnetarCli {
     static final int OK = 0;
@@ -146,7 +150,8 @@ public final class MagnetarCli {
         }
         String sub = args.get(0);
         String tenant = args.get(1);
-        String path = url + "/magnetar/v1/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8) + "/features";
+        String path = url + AdminPaths.ROOT + AdminPaths.TENANTS + URLEncoder.encode(tenant, StandardCharsets.UTF_8)
+                + AdminPaths.FEATURES;
         HttpRequest.Builder request;
         switch (sub) {
             case "get" -> {
@@ -248,7 +253,7 @@ public final class MagnetarCli {
         if (subscriptionPath == null) {
             return usage("topic '" + topic + "' is not persistent://tenant/namespace/topic");
         }
-        String path = url + "/magnetar/v1/deadletters/" + subscriptionPath + "/redrive" + query;
+        String path = url + AdminPaths.ROOT + AdminPaths.DEAD_LETTERS + subscriptionPath + AdminPaths.REDRIVE + query;
         Map<String, Object> view = answer(HttpRequest.newBuilder(URI.create(path))
                 .POST(HttpRequest.BodyPublishers.noBody()), Duration.ofMinutes(6));
         if (view == null) {
@@ -272,7 +277,7 @@ public final class MagnetarCli {
         String path;
         int rest;
         if (!target.contains("://") && target.split("/").length == 2) {
-            path = url + "/magnetar/v1/retry/" + target;
+            path = url + AdminPaths.ROOT + AdminPaths.RETRY + target;
             rest = 2;
         } else {
             String subscriptionPath = subscriptionPath(target, args.size() < 3 ? "" : args.get(2));
@@ -282,7 +287,7 @@ public final class MagnetarCli {
             if (args.size() < 3) {
                 return usage("retry " + sub + " " + target + " needs a subscription");
             }
-            path = url + "/magnetar/v1/retry/" + subscriptionPath;
+            path = url + AdminPaths.ROOT + AdminPaths.RETRY + subscriptionPath;
             rest = 3;
         }
         List<String> assignments = args.subList(rest, args.size());

@@ -1,5 +1,6 @@
 package io.magnetar.client;
 
+import io.magnetar.api.MessageKeys;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.pulsar.client.api.ProducerBuilder;
@@ -19,9 +20,9 @@ import org.apache.pulsar.client.api.TypedMessageBuilder;
  * the same way. Batched sends carry no per-message properties the broker can see, hence {@link #producer}.
  */
 public final class ScheduledMessages {
-    public static final String DELAY = "DELAY";
-    public static final String TIMER_DELAY_MS = "TIMER_DELAY_MS";
-    public static final String TIMER_DELIVER_MS = "TIMER_DELIVER_MS";
+    public static final String DELAY = MessageKeys.DELAY;
+    public static final String TIMER_DELAY_MS = MessageKeys.TIMER_DELAY_MS;
+    public static final String TIMER_DELIVER_MS = MessageKeys.TIMER_DELIVER_MS;
 
     private ScheduledMessages() {
     }

@@ -1,5 +1,6 @@
 package io.magnetar.client;
 
+import io.magnetar.api.MessageKeys;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.pulsar.client.api.BatcherBuilder;
@@ -23,7 +24,7 @@ import org.apache.pulsar.client.api.TypedMessageBuilder;
  * ordering is kept per tag (per tag and key); a Key_Shared subscription assigns by tag and key.
  */
 public final class TaggedMessages {
-    public static final String TAGS = "TAGS";
+    public static final String TAGS = MessageKeys.TAGS;
     private static final byte[] PREFIX = {0, 'M', 'G', 'T', 1};
     private static final byte TAGGED = 'T';
     private static final byte UNTAGGED = 'N';

@@ -1,5 +1,8 @@
 package io.magnetar.client;
 
+import io.magnetar.api.InternalNames;
+import io.magnetar.api.MessageKeys;
+import io.magnetar.api.ProducerKeys;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -36,14 +39,14 @@ import org.apache.pulsar.client.api.TypedMessageBuilder;
  * The wire conventions are plain message properties (docs/transactions.md), so other languages do the same.
  */
 public final class TransactionalProducer<T> implements AutoCloseable {
-    public static final String HALF = "TRAN_MSG";
-    public static final String PRODUCER_GROUP = "PGROUP";
-    public static final String TRANSACTION_ID = "MAGNETAR_TXN_ID";
-    public static final String RESOLUTION = "MAGNETAR_TXN_RESOLUTION";
-    public static final String CHECK_TIMES = "MAGNETAR_TXN_CHECK_TIMES";
-    public static final String REAL_TOPIC = "REAL_TOPIC";
+    public static final String HALF = MessageKeys.HALF;
+    public static final String PRODUCER_GROUP = MessageKeys.PRODUCER_GROUP;
+    public static final String TRANSACTION_ID = MessageKeys.TRANSACTION_ID;
+    public static final String RESOLUTION = MessageKeys.RESOLUTION;
+    public static final String CHECK_TIMES = MessageKeys.CHECK_TIMES;
+    public static final String REAL_TOPIC = MessageKeys.REAL_TOPIC;
     /** Producer property: the broker refuses the producer when the tenant has {@code transaction} off. */
-    public static final String TRANSACTIONAL_PRODUCER = "magnetar.transactional";
+    public static final String TRANSACTIONAL_PRODUCER = ProducerKeys.TRANSACTIONAL;
     private static final Logger log = Logger.getLogger(TransactionalProducer.class.getName());
     private static final long ANSWER_TIMEOUT_SECONDS = 30;
 
@@ -120,7 +123,7 @@ public final class TransactionalProducer<T> implements AutoCloseable {
         String name = topic.replaceFirst("^persistent://", "");
         String[] parts = name.split("/");
         String namespace = parts.length >= 3 ? parts[0] + "/" + parts[1] : "public/default";
-        return "persistent://" + namespace + "/magnetar-txn-check-" + group;
+        return InternalNames.checkTopic(namespace, group);
     }
 
     /**
@@ -166,7 +169,7 @@ public final class TransactionalProducer<T> implements AutoCloseable {
         properties.remove(REAL_TOPIC);
         properties.remove(HALF);
         properties.remove(PRODUCER_GROUP);
-        properties.remove("MAGNETAR_RECORD_ID");
+        properties.remove(MessageKeys.RECORD_ID);
         T value;
         try {
             value = schema.decode(check.getData());

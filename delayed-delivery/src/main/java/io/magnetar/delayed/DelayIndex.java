@@ -5,7 +5,8 @@ import java.util.function.LongSupplier;
 
 /**
  * A {@link TopicDelayIndex} with exactly one subscription whose reads have passed every position it adds: the
- * shape in which the index is driven directly, without a dispatcher (unit tests, the benchmark).
+ * shape in which the index is driven directly, without a dispatcher: by the topic factory's timer log (a single
+ * reader), the unit tests and the benchmark.
  */
 public final class DelayIndex {
     /** Told about changes made by asynchronous work. */

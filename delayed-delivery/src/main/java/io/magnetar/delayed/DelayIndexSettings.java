@@ -1,5 +1,7 @@
 package io.magnetar.delayed;
 
+import io.magnetar.config.DelayedDeliveryConfig;
+
 /**
  * @param windowMillis messages due within this window of now are kept in memory; later ones are sealed into
  *     persisted buckets and loaded back when their time comes within half of it
@@ -9,12 +11,18 @@ package io.magnetar.delayed;
  *     from the backlog
  */
 public record DelayIndexSettings(long windowMillis, int sealThreshold, int chunkSize, int maxLoadRetries) {
-    public static final DelayIndexSettings DEFAULTS = new DelayIndexSettings(60_000, 32_768, 2_048, 10);
+    public static final DelayIndexSettings DEFAULTS = of(DelayedDeliveryConfig.DEFAULTS);
 
     public DelayIndexSettings {
         if (windowMillis < 2 || sealThreshold < 1 || chunkSize < 1 || maxLoadRetries < 0) {
             throw new IllegalArgumentException("invalid delay index settings " + windowMillis + ", " + sealThreshold
                     + ", " + chunkSize + ", " + maxLoadRetries);
         }
+    }
+
+    /** The settings broker.conf's {@code magnetarDelayed*} keys give. */
+    public static DelayIndexSettings of(DelayedDeliveryConfig config) {
+        return new DelayIndexSettings(config.windowMillis(), config.sealThreshold(), config.chunkSize(),
+                config.maxLoadRetries());
     }
 }

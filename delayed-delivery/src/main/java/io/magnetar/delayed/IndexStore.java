@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where a {@link DelayIndex} keeps its sealed buckets and the list of live ones (its manifest). The broker's
- * implementation writes one BookKeeper ledger per bucket and the manifest into the subscription's cursor
- * properties; tests use memory.
+ * Where a {@link TopicDelayIndex} keeps its sealed buckets and the list of live ones (its manifest). The broker's
+ * implementation writes one BookKeeper ledger per bucket and the manifest into the managed-ledger property
+ * {@code __magnetar.delayed.index} of the topic (or of the timer log); tests use memory.
  */
 public interface IndexStore extends AutoCloseable {
     /** Persists a bucket: its chunks, then its summary. Completes with the bucket's id. */

@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * A position is handed out when due by the clock, never early. Thread-safe: one monitor (this object) guards the
  * topic and all its subscriptions; store completions run on the store's threads; listeners are called without
  * the monitor.
+ *
+ * <p>One class (with its {@code Subscription} view) because one monitor guards sealing, persisting, loading and
+ * releasing the manifest: Pulsar's bucket tracker spreads the same state over several classes, and its merge paths
+ * are where it lost messages (STYLE.md). Split {@code Subscription} into its own file only when it grows.
  */
 public final class TopicDelayIndex {
     private static final Logger log = LoggerFactory.getLogger(TopicDelayIndex.class);

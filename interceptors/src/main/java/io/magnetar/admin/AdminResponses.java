@@ -10,25 +10,25 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** What every Magnetar admin resource answers with, and how it reads its path and failures. */
-final class AdminResponses {
+public final class AdminResponses {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private AdminResponses() {
     }
 
     /** {@code {"reason": ...}} with the status. */
-    static FeaturesResource.Response error(int status, String reason) {
+    public static FeaturesResource.Response error(int status, String reason) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("reason", reason);
         return new FeaturesResource.Response(status, root.toString());
     }
 
-    static CompletableFuture<FeaturesResource.Response> done(FeaturesResource.Response response) {
+    public static CompletableFuture<FeaturesResource.Response> done(FeaturesResource.Response response) {
         return CompletableFuture.completedFuture(response);
     }
 
     /** A path segment or query value as the client encoded it. */
-    static String decode(String text) {
+    public static String decode(String text) {
         return URLDecoder.decode(text, StandardCharsets.UTF_8);
     }
 
@@ -37,7 +37,7 @@ final class AdminResponses {
      * {@link IllegalArgumentException}), and what {@code onFailure} makes of the failure inside the completion wrappers
      * when its future fails.
      */
-    static CompletableFuture<FeaturesResource.Response> answer(
+    public static CompletableFuture<FeaturesResource.Response> answer(
             Supplier<CompletableFuture<FeaturesResource.Response>> route,
             Function<Throwable, FeaturesResource.Response> onFailure) {
         CompletableFuture<FeaturesResource.Response> result;
@@ -50,7 +50,7 @@ final class AdminResponses {
     }
 
     /** The failure inside the completion wrappers a future chain adds. */
-    static Throwable unwrap(Throwable failure) {
+    public static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();

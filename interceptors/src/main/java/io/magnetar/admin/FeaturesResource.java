@@ -102,7 +102,7 @@ public final class FeaturesResource {
      * Runs {@code action} when the tenant exists and, with authorization on, the caller is a super-user or one of
      * its admin roles; answers 404 / 401 / 403 otherwise.
      */
-    static CompletableFuture<Response> asTenantAdmin(TenantDirectory tenants, Authorizer authorizer, String tenant,
+    public static CompletableFuture<Response> asTenantAdmin(TenantDirectory tenants, Authorizer authorizer, String tenant,
                                                      Caller caller,
                                                      java.util.function.Supplier<CompletableFuture<Response>> action) {
         return tenants.tenant(tenant).thenCompose(info -> {

@@ -1,7 +1,12 @@
 package io.magnetar.admin;
 
-import io.magnetar.config.MagnetarConfig;
+import io.magnetar.api.AdminPaths;
+import io.magnetar.config.MagnetarSettings;
 import io.magnetar.plugin.PluginContext;
+import io.magnetar.retry.admin.BrokerPolicyStore;
+import io.magnetar.retry.admin.ClientRedriver;
+import io.magnetar.retry.admin.DeadLettersResource;
+import io.magnetar.retry.admin.RetryPoliciesResource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /** The Magnetar admin REST API, mounted by the broker's web service at {@code /magnetar}. */
 public final class MagnetarAdminServlet implements AdditionalServletWithPulsarService {
-    public static final String BASE_PATH = "/magnetar";
+    public static final String BASE_PATH = AdminPaths.ROOT;
     private static final Logger log = LoggerFactory.getLogger(MagnetarAdminServlet.class);
     private static final int MAX_BODY_BYTES = 64 * 1024;
     private static final long REQUEST_TIMEOUT_SECONDS = 30;
@@ -37,10 +42,10 @@ public final class MagnetarAdminServlet implements AdditionalServletWithPulsarSe
     private RetryPoliciesResource retryPolicies;
     private ExecutorService redrives;
 
-    /** Validates Magnetar's keys early; the broker refuses to start on a bad value. */
+    /** Validates every Magnetar key (MagnetarSettings) early; the broker refuses to start on a bad value. */
     @Override
     public void loadConfig(PulsarConfiguration pulsarConfiguration) {
-        MagnetarConfig.from(pulsarConfiguration.getProperties());
+        MagnetarSettings.from(pulsarConfiguration.getProperties());
     }
 
     @Override

@@ -1,12 +1,13 @@
 package io.magnetar.filter;
 
+import io.magnetar.api.SubscriptionKeys;
 import java.util.Map;
 import java.util.Optional;
 
 /** Builds the filter a consumer asked for through its subscription properties. */
 public final class SubscriptionFilters {
-    public static final String TAG_KEY = "TAGS";
-    public static final String SQL92_KEY = "SQL92";
+    public static final String TAG_KEY = SubscriptionKeys.TAGS;
+    public static final String SQL92_KEY = SubscriptionKeys.SQL92;
 
     private SubscriptionFilters() {
     }

@@ -1,5 +1,6 @@
 package io.magnetar.filter;
 
+import io.magnetar.api.MessageKeys;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -11,7 +12,7 @@ import java.util.Set;
  * refused so that a client typo does not silently change what it receives.
  */
 public final class TagExpression implements MessageFilter {
-    public static final String TAG_PROPERTY = "TAGS";
+    public static final String TAG_PROPERTY = MessageKeys.TAGS;
     public static final String MATCH_ALL = "*";
     static final int MAX_LENGTH = 4096;
     // Beyond this many tags a hash set beats a linear scan of equals().

@@ -1,8 +1,10 @@
 package io.magnetar.interceptor;
 
+import io.magnetar.filter.interceptor.BatchIndexAckCompletion;
 import io.magnetar.flags.Feature;
 import io.magnetar.flags.TenantFeatureFlags;
 import io.magnetar.plugin.PluginContext;
+import io.magnetar.transaction.interceptor.TransactionalProducerCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -43,6 +45,7 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
 
     @Override
     public void initialize(PulsarService pulsar) throws Exception {
+        InterceptorInternals.check();
         context = PluginContext.start(pulsar, "interceptor");
         TenantFeatureFlags flags = context.flags();
         subscriptionPropertiesCheck = new SubscriptionPropertiesCheck(
@@ -60,11 +63,6 @@ public class MagnetarBrokerInterceptor implements BrokerInterceptor {
         pendingAcksCompleted = context.metrics().counter("batch_index_ack_entries_completed",
                 "Entries fully acknowledged by batch index, removed from their consumer's pending acknowledgements");
         log.info("Magnetar broker interceptor initialized (default features {})", context.config().defaultFeatures());
-    }
-
-    /** This interceptor's view of the tenant feature flags. */
-    public TenantFeatureFlags featureFlags() {
-        return context.flags();
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.magnetar.interceptor;
 
-import io.magnetar.deadletter.RetryPolicy;
 import io.magnetar.filter.FilterExpressionException;
 import io.magnetar.filter.SubscriptionFilters;
+import io.magnetar.retry.RetryPolicy;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;

@@ -6,7 +6,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.pulsar.common.policies.data.TenantInfo;
 
 /** Authorizers for the admin resources' tests: switched on by {@code enabled}, allowing what {@code allowed} says. */
-final class TestAuthorizers {
+public final class TestAuthorizers {
     private TestAuthorizers() {
     }
 
@@ -27,7 +27,7 @@ final class TestAuthorizers {
     }
 
     /** Switched on by {@code enabled}; allows the role {@code admin} only. */
-    static FeaturesResource.Authorizer adminRole(BooleanSupplier enabled) {
+    public static FeaturesResource.Authorizer adminRole(BooleanSupplier enabled) {
         return of(enabled, (info, caller) -> "admin".equals(caller.role()));
     }
 }

@@ -1,5 +1,6 @@
 package io.magnetar.delayed.pulsar;
 
+import io.magnetar.api.InternalNames;
 import io.magnetar.delayed.IndexStore;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BookKeeperIndexStore implements IndexStore {
     private static final Logger log = LoggerFactory.getLogger(BookKeeperIndexStore.class);
-    static final String MANIFEST_PROPERTY = "__magnetar.delayed.index";
+    static final String MANIFEST_PROPERTY = InternalNames.DELAYED_INDEX_PROPERTY;
     private static final byte[] PASSWORD = new byte[0];
 
     private final Supplier<BookKeeper> bookKeeper;

@@ -1,11 +1,11 @@
 package io.magnetar.delayed.pulsar;
 
+import io.magnetar.config.MagnetarSettings;
+import io.magnetar.delayed.DelayIndexSettings;
 import io.magnetar.delayed.IndexStats;
 import io.magnetar.delayed.TopicDelayIndex;
 import io.magnetar.delayed.WakeUp;
 import io.magnetar.metrics.MagnetarMetrics;
-import io.magnetar.schedule.ScheduleConfig;
-import io.magnetar.transaction.TransactionConfig;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +44,7 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
     /** The live topic indexes, by managed-ledger name. */
     private final Map<String, TopicDelayIndex> topics = new ConcurrentHashMap<>();
     private final IndexStats stats = new IndexStats();
-    private DelayedDeliveryConfig config;
+    private DelayIndexSettings settings;
     private Supplier<BookKeeper> bookKeeper;
     private BookKeeperIndexStore.LedgerReplication replication;
     private ScheduledThreadPoolExecutor scheduler;
@@ -54,10 +54,9 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
     @Override
     public void initialize(PulsarService pulsar) {
         ServiceConfiguration conf = pulsar.getConfiguration();
-        config = DelayedDeliveryConfig.from(conf.getProperties());
-        // the topic factory has no start hook: its keys are checked here, so a bad value stops the broker's start
-        ScheduleConfig.from(conf.getProperties());
-        TransactionConfig.from(conf.getProperties());
+        TrackerInternals.check();
+        // every Magnetar key is checked here, not only the tracker's: a bad value stops the broker's start
+        settings = DelayIndexSettings.of(MagnetarSettings.from(conf.getProperties()).delayed());
         bookKeeper = pulsar::getBookKeeperClient;
         replication = BookKeeperIndexStore.LedgerReplication.of(conf);
         legacyStorage = new LegacyBucketSnapshotStorage(bookKeeper);
@@ -66,7 +65,7 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
         registerMetrics(metrics);
         metrics.bind(pulsar);
         log.info("Magnetar delayed delivery tracker ready: window {} ms, seal every {} messages, chunks of {}",
-                config.index().windowMillis(), config.index().sealThreshold(), config.index().chunkSize());
+                settings.windowMillis(), settings.sealThreshold(), settings.chunkSize());
     }
 
     private void registerMetrics(MagnetarMetrics m) {
@@ -136,7 +135,7 @@ public class MagnetarDelayedDeliveryTrackerFactory extends BucketDelayedDelivery
                 topic = topics.get(ledger.getName());
                 if (topic == null || topic.closed()) {
                     topic = new TopicDelayIndex(ledger.getName(),
-                            new BookKeeperIndexStore(bookKeeper, ledger, replication), config.index(),
+                            new BookKeeperIndexStore(bookKeeper, ledger, replication), settings,
                             System::currentTimeMillis, stats);
                     topics.put(ledger.getName(), topic);
                     created = true;

@@ -1,5 +1,6 @@
 package io.magnetar.filter.pulsar;
 
+import io.magnetar.retry.filter.RedeliveryRouting;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.magnetar.filter.BatchDecision;
+import io.magnetar.filter.BatchTagHint;
 import io.magnetar.metrics.MagnetarMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
