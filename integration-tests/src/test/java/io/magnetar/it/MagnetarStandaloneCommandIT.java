@@ -21,6 +21,9 @@ import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,10 +35,11 @@ class MagnetarStandaloneCommandIT {
     void startsWithEveryPluginStopsCleanlyAndKeepsItsDataDir(@TempDir Path tmp) throws Exception {
         int port = Ports.free();
         int webPort = Ports.free();
+        int rocketMqPort = Ports.free();
         Path dataDir = tmp.resolve("data");
         String topic = "persistent://public/default/kept";
 
-        Process first = start(tmp.resolve("first.out"), port, webPort, dataDir);
+        Process first = start(tmp.resolve("first.out"), port, webPort, rocketMqPort, dataDir);
         try {
             Http.Response features = Http.get("http://127.0.0.1:" + webPort + "/magnetar/v1/tenants/public/features");
             assertEquals(200, features.status(), features.body());
@@ -46,12 +50,33 @@ class MagnetarStandaloneCommandIT {
                  Producer<String> producer = client.newProducer(Schema.STRING).topic(topic).create()) {
                 producer.send("still here");
             }
+            // every plugin means the RocketMQ protocol handler too: the official client sends, Pulsar receives
+            DefaultMQProducer rocketMq = new DefaultMQProducer("standalone-check");
+            rocketMq.setNamesrvAddr("127.0.0.1:" + rocketMqPort);
+            rocketMq.setVipChannelEnabled(false);
+            rocketMq.setSendMsgTimeout(10_000);
+            rocketMq.start();
+            try {
+                SendResult sent = rocketMq.send(new org.apache.rocketmq.common.message.Message("FromRocketMq", "TagA",
+                        "hello from rocketmq".getBytes(StandardCharsets.UTF_8)));
+                assertEquals(SendStatus.SEND_OK, sent.getSendStatus(), sent.toString());
+            } finally {
+                rocketMq.shutdown();
+            }
+            try (PulsarClient client = PulsarClient.builder().serviceUrl("pulsar://127.0.0.1:" + port).build();
+                 Consumer<byte[]> consumer = client.newConsumer()
+                         .topic("persistent://public/default/FromRocketMq").subscriptionName("check")
+                         .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+                Message<byte[]> m = consumer.receive(60, TimeUnit.SECONDS);
+                assertEquals("hello from rocketmq", m == null ? null : new String(m.getValue(), StandardCharsets.UTF_8));
+                assertEquals("TagA", m.getProperty("TAGS"), "the tag kept as a Pulsar message property");
+            }
         } finally {
             stop(first, tmp.resolve("first.out"));
         }
         assertFalse(listening(webPort), "no broker left behind after Ctrl-C");
 
-        Process second = start(tmp.resolve("second.out"), port, webPort, dataDir);
+        Process second = start(tmp.resolve("second.out"), port, webPort, rocketMqPort, dataDir);
         try (PulsarClient client = PulsarClient.builder().serviceUrl("pulsar://127.0.0.1:" + port).build();
              Consumer<String> consumer = client.newConsumer(Schema.STRING).topic(topic).subscriptionName("s")
                      .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
@@ -62,10 +87,12 @@ class MagnetarStandaloneCommandIT {
         }
     }
 
-    private static Process start(Path output, int port, int webPort, Path dataDir) throws Exception {
+    private static Process start(Path output, int port, int webPort, int rocketMqPort, Path dataDir)
+            throws Exception {
         Path script = PulsarRuntime.magnetarScript();
         ProcessBuilder pb = new ProcessBuilder(script.toString(), "standalone", "--port", Integer.toString(port),
-                "--web-port", Integer.toString(webPort), "--data-dir", dataDir.toString())
+                "--web-port", Integer.toString(webPort), "--rocketmq-port", Integer.toString(rocketMqPort),
+                "--data-dir", dataDir.toString())
                 .redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().put("MAGNETAR_SKIP_BUILD", "1");
         pb.environment().put("PULSAR_MEM", "-Xms256m -Xmx768m -XX:MaxDirectMemorySize=512m");
@@ -74,6 +101,7 @@ class MagnetarStandaloneCommandIT {
                 () -> read(output).contains("magnetar: ready.") || !p.isAlive());
         assertTrue(p.isAlive(), read(output));
         assertTrue(read(output).contains("service URL   pulsar://127.0.0.1:" + port), read(output));
+        assertTrue(read(output).contains("namesrvAddr=127.0.0.1:" + rocketMqPort), read(output));
         return p;
     }
 
