@@ -7,6 +7,7 @@ import io.magnetar.topic.pulsar.TopicRuntime;
 import io.magnetar.transaction.Resolution;
 import io.magnetar.transaction.TransactionDecision;
 import io.magnetar.transaction.TransactionProperties;
+import io.magnetar.transaction.TransactionRules.Outcome;
 import io.magnetar.transaction.TransactionRules;
 import io.netty.buffer.ByteBuf;
 import java.util.LinkedHashMap;
@@ -47,7 +48,6 @@ public final class HalfMessages {
     private static final String CHECKS_PREFIX = "txn-checks:";
     private static final int REMEMBERED_OUTCOMES = 100_000;
 
-    private enum Outcome { COMMITTING, COMMITTED, ROLLED_BACK, CHECK_MAX }
 
     private final TopicScheduler scheduler;
     private final TopicRuntime runtime;
@@ -187,7 +187,7 @@ public final class HalfMessages {
             if (known != null) {
                 return alreadyResolved(txn, id, known, resolve.resolution());
             }
-            outcomes.put(txn, resolve.resolution() == Resolution.COMMIT ? Outcome.COMMITTING : Outcome.ROLLED_BACK);
+            outcomes.put(txn, Outcome.applying(resolve.resolution()));
         }
         Long asked = checkedAt.remove(txn);
         if (asked != null) {
@@ -225,25 +225,20 @@ public final class HalfMessages {
 
     private CompletableFuture<Position> alreadyResolved(Position txn, String id, Outcome known,
                                                         Resolution resolution) {
-        if (known == Outcome.COMMITTING) {
-            CompletableFuture<Position> running = commits.get(txn);
-            if (resolution == Resolution.COMMIT && running != null) {
-                return running;
-            }
+        CompletableFuture<Position> running = commits.get(txn);
+        TransactionRules.ResolutionStep step = TransactionRules.onResolution(known, resolution, running != null);
+        if (step instanceof TransactionRules.ResolutionStep.JoinRunning) {
+            return running;
         }
-        boolean same = resolution == Resolution.UNKNOWN
-                || resolution == Resolution.COMMIT && (known == Outcome.COMMITTED || known == Outcome.COMMITTING)
-                || resolution == Resolution.ROLLBACK && known == Outcome.ROLLED_BACK;
-        if (same) {
+        if (step instanceof TransactionRules.ResolutionStep.Ignore) {
             runtime.transactionResolutionsIgnored.increment();
             return CompletableFuture.completedFuture(txn);
         }
-        runtime.transactionResolutionsRefused.increment();
-        return refuse(id, "it was already " + switch (known) {
-            case COMMITTING, COMMITTED -> "committed";
-            case ROLLED_BACK -> "rolled back";
-            case CHECK_MAX -> "moved to " + TransactionProperties.CHECK_MAX_TOPIC + " after its last check";
-        });
+        if (step instanceof TransactionRules.ResolutionStep.Refuse refusal) {
+            runtime.transactionResolutionsRefused.increment();
+            return refuse(id, refusal.reason());
+        }
+        throw new IllegalStateException("transaction " + id + " has a known outcome " + known);
     }
 
     private CompletableFuture<Position> refuse(String id, String reason) {
