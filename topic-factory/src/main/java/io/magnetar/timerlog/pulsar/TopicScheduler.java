@@ -670,7 +670,7 @@ public final class TopicScheduler implements DelayIndex.Listener {
                     identities.remove(identity);
                     throw error instanceof CompletionException ce ? ce : new CompletionException(error);
                 }
-                runtime.deadLettersPublished.increment();
+                runtime.retryMetrics().deadLettersPublished.increment();
                 log.info("[{}] Dead letter {} published to {} as {}", topicName, recordId, deadLetterTopic, id);
                 return null;
             });

@@ -105,13 +105,13 @@ public final class HalfMessages {
             return refuse(id, "no such transaction on " + topicName);
         }
         if (scheduler.acknowledged(txn)) {
-            runtime.transactionResolutionsIgnored.increment();
+            runtime.transactionMetrics().resolutionsIgnored.increment();
             log.info("[{}] Transaction {} was resolved before; {} from group {} ignored", topicName, id,
                     resolve.resolution(), resolve.group());
             return CompletableFuture.completedFuture(txn);
         }
         if (resolve.resolution() == Resolution.UNKNOWN) {
-            runtime.transactionUnknowns.increment();
+            runtime.transactionMetrics().unknowns.increment();
             return CompletableFuture.completedFuture(txn);
         }
         ByteBuf cached = take(txn);
@@ -178,7 +178,7 @@ public final class HalfMessages {
         }
         String group = property(TimerRecord.message(record), TransactionProperties.PRODUCER_GROUP);
         if (!resolve.group().equals(group)) {
-            runtime.transactionResolutionsRefused.increment();
+            runtime.transactionMetrics().resolutionsRefused.increment();
             return refuse(id, "the transaction belongs to producer group '" + group + "', not '" + resolve.group()
                     + "'");
         }
@@ -191,13 +191,13 @@ public final class HalfMessages {
         }
         Long asked = checkedAt.remove(txn);
         if (asked != null) {
-            runtime.transactionCheckAnswerMillis.add(System.currentTimeMillis() - asked);
-            runtime.transactionChecksAnswered.increment();
+            runtime.transactionMetrics().checkAnswerMillis.add(System.currentTimeMillis() - asked);
+            runtime.transactionMetrics().checksAnswered.increment();
         }
         if (resolve.resolution() == Resolution.ROLLBACK) {
             scheduler.acknowledge(txn);
             forgetChecks(txn);
-            runtime.transactionsRolledBack.increment();
+            runtime.transactionMetrics().rolledBack.increment();
             log.info("[{}] Transaction {} rolled back by group {}", topicName, id, group);
             return CompletableFuture.completedFuture(txn);
         }
@@ -207,7 +207,7 @@ public final class HalfMessages {
             synchronized (outcomes) {
                 outcomes.put(txn, Outcome.COMMITTED);
             }
-            runtime.transactionsCommitted.increment();
+            runtime.transactionMetrics().committed.increment();
             log.info("[{}] Transaction {} committed by group {}", topicName, id, group);
             return txn;
         });
@@ -231,11 +231,11 @@ public final class HalfMessages {
             return running;
         }
         if (step instanceof TransactionRules.ResolutionStep.Ignore) {
-            runtime.transactionResolutionsIgnored.increment();
+            runtime.transactionMetrics().resolutionsIgnored.increment();
             return CompletableFuture.completedFuture(txn);
         }
         if (step instanceof TransactionRules.ResolutionStep.Refuse refusal) {
-            runtime.transactionResolutionsRefused.increment();
+            runtime.transactionMetrics().resolutionsRefused.increment();
             return refuse(id, refusal.reason());
         }
         throw new IllegalStateException("transaction " + id + " has a known outcome " + known);
@@ -270,7 +270,7 @@ public final class HalfMessages {
                                 log.warn("[{}] Check {} of transaction {} could not reach {}: {}", topicName,
                                         check.checkTimes(), id, checkTopic, error.toString());
                             } else {
-                                runtime.transactionChecks.increment();
+                                runtime.transactionMetrics().checks.increment();
                             }
                         });
             } finally {
@@ -314,7 +314,7 @@ public final class HalfMessages {
                 }
                 scheduler.acknowledge(txn);
                 forgetChecks(txn);
-                runtime.transactionsCheckMax.increment();
+                runtime.transactionMetrics().checkMaxReached.increment();
                 log.warn("[{}] Transaction {} of group {} unresolved after {} checks: moved to {}", topicName, id,
                         group, sentChecks, checkMaxTopic);
             });
