@@ -5,7 +5,8 @@ import java.util.function.Function;
 
 /**
  * RocketMQ's transactional-message rules as a pure function of a message's properties and the clock: what a
- * publish is (half message, resolution, neither, or refused), and what to do when a half message's check comes due.
+ * publish is (half message, resolution, neither, or refused), what a resolution of an already resolved transaction
+ * does, and what to do when a half message's check comes due.
  */
 public final class TransactionRules {
     private final TransactionConfig config;
@@ -118,5 +119,60 @@ public final class TransactionRules {
 
         /** No more checks: the half goes to the namespace's check-max topic. */
         record CheckMaxReached(int checksSent) implements CheckDecision { }
+    }
+
+    /** What is known of a transaction's resolution while its topic stays loaded. */
+    public enum Outcome {
+        /** A COMMIT is being applied (its half appended to the topic). */
+        COMMITTING, COMMITTED, ROLLED_BACK,
+        /** Its checks ran out: it went to the check-max topic. */
+        CHECK_MAX;
+
+        /** The outcome a resolution about to be applied records. */
+        public static Outcome applying(Resolution resolution) {
+            return resolution == Resolution.COMMIT ? COMMITTING : ROLLED_BACK;
+        }
+    }
+
+    /**
+     * RocketMQ's rule for a resolution of a transaction whose outcome is {@code known}: the same way (or UNKNOWN)
+     * is ignored, the other way is refused; a COMMIT while the first one is still being applied waits for it.
+     *
+     * @param known the transaction's outcome, or null when none is known (then the resolution applies)
+     * @param commitRunning whether the append of a COMMIT is still in flight
+     */
+    public static ResolutionStep onResolution(Outcome known, Resolution requested, boolean commitRunning) {
+        if (known == null) {
+            return new ResolutionStep.Apply(Outcome.applying(requested));
+        }
+        if (known == Outcome.COMMITTING && requested == Resolution.COMMIT && commitRunning) {
+            return new ResolutionStep.JoinRunning();
+        }
+        boolean same = requested == Resolution.UNKNOWN
+                || requested == Resolution.COMMIT && (known == Outcome.COMMITTED || known == Outcome.COMMITTING)
+                || requested == Resolution.ROLLBACK && known == Outcome.ROLLED_BACK;
+        if (same) {
+            return new ResolutionStep.Ignore();
+        }
+        return new ResolutionStep.Refuse("it was already " + switch (known) {
+            case COMMITTING, COMMITTED -> "committed";
+            case ROLLED_BACK -> "rolled back";
+            case CHECK_MAX -> "moved to " + TransactionProperties.CHECK_MAX_TOPIC + " after its last check";
+        });
+    }
+
+    /** What a resolution does, given what is known of its transaction. */
+    public sealed interface ResolutionStep {
+        /** Nothing is known: apply it, recording {@code outcome} meanwhile. */
+        record Apply(Outcome outcome) implements ResolutionStep { }
+
+        /** Already resolved this way (or UNKNOWN): nothing to do. */
+        record Ignore() implements ResolutionStep { }
+
+        /** Already resolved the other way. */
+        record Refuse(String reason) implements ResolutionStep { }
+
+        /** The same COMMIT is being applied: answer when it is. */
+        record JoinRunning() implements ResolutionStep { }
     }
 }

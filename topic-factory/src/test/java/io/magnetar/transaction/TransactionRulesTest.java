@@ -84,4 +84,38 @@ class TransactionRulesTest {
         assertEquals("persistent://acme/ns/magnetar-txn-check-orders", TransactionProperties.checkTopic(
                 org.apache.pulsar.common.naming.NamespaceName.get("acme/ns"), "orders"));
     }
+
+    @Test
+    void aResolutionOfAResolvedTransactionIsIgnoredTheSameWayAndRefusedTheOther() {
+        assertEquals(new TransactionRules.ResolutionStep.Apply(TransactionRules.Outcome.COMMITTING),
+                TransactionRules.onResolution(null, Resolution.COMMIT, false));
+        assertEquals(new TransactionRules.ResolutionStep.Apply(TransactionRules.Outcome.ROLLED_BACK),
+                TransactionRules.onResolution(null, Resolution.ROLLBACK, false));
+        for (TransactionRules.Outcome known : TransactionRules.Outcome.values()) {
+            assertEquals(new TransactionRules.ResolutionStep.Ignore(),
+                    TransactionRules.onResolution(known, Resolution.UNKNOWN, false), known.name());
+        }
+        assertEquals(new TransactionRules.ResolutionStep.Ignore(),
+                TransactionRules.onResolution(TransactionRules.Outcome.COMMITTED, Resolution.COMMIT, false));
+        assertEquals(new TransactionRules.ResolutionStep.Ignore(),
+                TransactionRules.onResolution(TransactionRules.Outcome.ROLLED_BACK, Resolution.ROLLBACK, false));
+        assertEquals(new TransactionRules.ResolutionStep.Refuse("it was already committed"),
+                TransactionRules.onResolution(TransactionRules.Outcome.COMMITTED, Resolution.ROLLBACK, false));
+        assertEquals(new TransactionRules.ResolutionStep.Refuse("it was already rolled back"),
+                TransactionRules.onResolution(TransactionRules.Outcome.ROLLED_BACK, Resolution.COMMIT, false));
+        assertEquals(new TransactionRules.ResolutionStep.Refuse(
+                        "it was already moved to TRANS_CHECK_MAX_TIME_TOPIC after its last check"),
+                TransactionRules.onResolution(TransactionRules.Outcome.CHECK_MAX, Resolution.COMMIT, false));
+    }
+
+    @Test
+    void aSecondCommitWaitsForTheOneBeingApplied() {
+        assertEquals(new TransactionRules.ResolutionStep.JoinRunning(),
+                TransactionRules.onResolution(TransactionRules.Outcome.COMMITTING, Resolution.COMMIT, true));
+        // its append finished (or failed and was forgotten): the same way is ignored, the other way refused
+        assertEquals(new TransactionRules.ResolutionStep.Ignore(),
+                TransactionRules.onResolution(TransactionRules.Outcome.COMMITTING, Resolution.COMMIT, false));
+        assertEquals(new TransactionRules.ResolutionStep.Refuse("it was already committed"),
+                TransactionRules.onResolution(TransactionRules.Outcome.COMMITTING, Resolution.ROLLBACK, true));
+    }
 }

@@ -587,17 +587,9 @@ public final class TopicScheduler implements DelayIndex.Listener {
         ByteBuf duplicate = message.duplicate();
         MessageMetadata metadata = new MessageMetadata();
         Commands.parseMessageMetadata(duplicate, metadata);
-        metadata.clearDeliverAtTime();
-        metadata.setPublishTime(System.currentTimeMillis());
-        if (kind == TimerRecord.Kind.REDELIVERY) {
-            metadata.addProperty().setKey(RetryProperties.RECORD_ID).setValue(origin);
-            metadata.clearReplicateTo();
-            metadata.addReplicateTo(topic.getBrokerService().getPulsar().getConfiguration().getClusterName());
-        } else {
-            withoutProperties(metadata, kind == TimerRecord.Kind.HALF ? HalfMessages.CLEARED_ON_COMMIT
-                    : ScheduleRules.PROPERTIES);
-            metadata.addProperty().setKey(RetryProperties.ORIGIN_MESSAGE_ID).setValue(origin);
-        }
+        DueMessages.rewriteForAppend(metadata, kind, origin,
+                topic.getBrokerService().getPulsar().getConfiguration().getClusterName(), System.currentTimeMillis(),
+                kind == TimerRecord.Kind.HALF ? HalfMessages.CLEARED_ON_COMMIT : ScheduleRules.PROPERTIES);
         ByteBuf appended = Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, duplicate);
         long sequence = appendSequence.incrementAndGet();
         CompletableFuture<Boolean> done = new CompletableFuture<>();
@@ -670,7 +662,7 @@ public final class TopicScheduler implements DelayIndex.Listener {
                     identities.remove(identity);
                     throw error instanceof CompletionException ce ? ce : new CompletionException(error);
                 }
-                runtime.deadLettersPublished.increment();
+                runtime.retryMetrics().deadLettersPublished.increment();
                 log.info("[{}] Dead letter {} published to {} as {}", topicName, recordId, deadLetterTopic, id);
                 return null;
             });
@@ -683,24 +675,6 @@ public final class TopicScheduler implements DelayIndex.Listener {
                 retryAppend(logPosition, error);
             }
         });
-    }
-
-    /**
-     * Drops the scheduling properties of a due message, as RocketMQ does (a consumer that forwards the message, or a
-     * replicator that copies it to another cluster, must not schedule it a second time), or the half-message
-     * properties of a committed one.
-     */
-    private static void withoutProperties(MessageMetadata metadata, Set<String> dropped) {
-        List<KeyValue> kept = new ArrayList<>(metadata.getPropertiesCount());
-        for (KeyValue kv : metadata.getPropertiesList()) {
-            if (!dropped.contains(kv.getKey())) {
-                kept.add(new KeyValue().copyFrom(kv));
-            }
-        }
-        metadata.clearProperties();
-        for (KeyValue kv : kept) {
-            metadata.addProperty().copyFrom(kv);
-        }
     }
 
     /**

@@ -9,10 +9,12 @@ import io.magnetar.retry.pulsar.FailedMessages;
 import io.magnetar.retry.pulsar.FailureSteps;
 import io.magnetar.retry.pulsar.RetryingSubscription;
 import io.magnetar.schedule.ScheduleDecision;
+import io.magnetar.schedule.ScheduleRules;
 import io.magnetar.timerlog.TimerRecord;
 import io.magnetar.timerlog.pulsar.TopicScheduler;
 import io.magnetar.topic.OrderedCompletions;
 import io.magnetar.transaction.TransactionDecision;
+import io.magnetar.transaction.TransactionRules;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -220,18 +222,18 @@ public class MagnetarTopic extends PersistentTopic implements RetryingSubscripti
             TransactionDecision decision = runtime.transactionRules().decide(key -> MessageProperties.get(metadata, key),
                     partition, schedule != ScheduleDecision.UNSCHEDULED, now);
             if (decision instanceof TransactionDecision.Refuse refuse) {
-                runtime.transactionSendsRefused.increment();
+                runtime.transactionMetrics().sendsRefused.increment();
                 return new Intercepted(refuse.reason(), null);
             }
             if (decision instanceof TransactionDecision.Half half) {
                 if (metadata.hasNumChunksFromMsg() && metadata.getNumChunksFromMsg() > 1) {
-                    runtime.transactionSendsRefused.increment();
+                    runtime.transactionMetrics().sendsRefused.increment();
                     return new Intercepted("chunked messages cannot be half messages: send them unchunked", null);
                 }
                 ByteBuf record = TimerRecord.encodeHalf(PulsarByteBufAllocator.DEFAULT, half.firstCheckAtMillis(),
                         headersAndPayload);
                 TopicScheduler scheduler = scheduler(false);
-                runtime.halvesHeld.increment();
+                runtime.transactionMetrics().halvesHeld.increment();
                 CompletableFuture<Position> stored = scheduler.hold(record, half.firstCheckAtMillis());
                 stored.whenComplete((position, e) -> {
                     if (e == null) {
@@ -399,7 +401,7 @@ public class MagnetarTopic extends PersistentTopic implements RetryingSubscripti
         try {
             policy = RetryPolicy.resolve(subscription.getSubscriptionProperties(), namespaceProperties, topic);
         } catch (IllegalArgumentException e) {
-            runtime.retryPolicyInvalid.increment();
+            runtime.retryMetrics().policyInvalid.increment();
             log.warn("[{}][{}] Invalid retry policy, failed messages are redelivered as Pulsar does: {}", topic,
                     subscription.getName(), e.getMessage());
             return null;
@@ -423,7 +425,7 @@ public class MagnetarTopic extends PersistentTopic implements RetryingSubscripti
                         public FailureSteps steps() {
                             return scheduler(false).steps();
                         }
-                    }, runtime.retryCounters);
+                    }, runtime.retryMetrics().failures);
                 }
                 current = failedMessages;
             }

@@ -8,12 +8,12 @@ import io.magnetar.delayed.WakeUp;
 import io.magnetar.delayed.pulsar.BookKeeperIndexStore;
 import io.magnetar.flags.Feature;
 import io.magnetar.flags.FeatureSet;
-import io.magnetar.metrics.MagnetarMetrics;
 import io.magnetar.plugin.PluginContext;
-import io.magnetar.retry.pulsar.FailedMessages;
+import io.magnetar.retry.pulsar.RetryMetrics;
 import io.magnetar.schedule.ScheduleRules;
 import io.magnetar.timerlog.pulsar.TopicScheduler;
 import io.magnetar.transaction.TransactionRules;
+import io.magnetar.transaction.pulsar.TransactionMetrics;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -27,9 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the scheduled-message topics of one broker share: configuration, this class loader's view of the tenant
- * flags, the wake-up executor, counters and metrics. Started by the topic factory when the first topic is created
- * (Pulsar gives a topic factory no start hook); that first start reads the flag overrides once.
+ * What the topics of one broker share: configuration, this class loader's view of the tenant flags, the wake-up
+ * executor, the scheduled-message and timer-log counters ({@code magnetar_schedule_*}), and each other feature's
+ * metrics in its own class ({@link TransactionMetrics}, {@link RetryMetrics}). Started by the topic factory when
+ * the first topic is created (Pulsar gives a topic factory no start hook); that first start reads the flag
+ * overrides once.
  */
 public final class TopicRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicRuntime.class);
@@ -49,29 +51,15 @@ public final class TopicRuntime implements AutoCloseable {
     public final LongAdder appended;
     public final LongAdder failures;
     /** Broker-side redelivery and dead letters (tenant flags {@code retry}, {@code deadLetter}). */
-    final FailedMessages.Counters retryCounters;
-    final LongAdder retryPolicyInvalid;
-    public final LongAdder deadLettersPublished;
-    private final MagnetarMetrics retryMetrics;
+    private final RetryMetrics retryMetrics;
     private final MessagePublisher publisher;
     private final boolean redeliveryRouting;
     /** Transactional messages (tenant flag {@code transaction}). */
     private final TransactionRules transactionRules;
-    private final MagnetarMetrics transactionMetrics;
-    final LongAdder halvesHeld;
+    private final TransactionMetrics transactionMetrics;
     /** Memory for records due within seconds, kept so their append does not read them back (all topics). */
     public static final long NEAR_DUE_BUDGET_BYTES = 32L << 20;
     public final AtomicLong nearDueBytes = new AtomicLong();
-    public final LongAdder transactionsCommitted;
-    public final LongAdder transactionsRolledBack;
-    public final LongAdder transactionUnknowns;
-    public final LongAdder transactionChecks;
-    public final LongAdder transactionsCheckMax;
-    public final LongAdder transactionResolutionsIgnored;
-    public final LongAdder transactionResolutionsRefused;
-    final LongAdder transactionSendsRefused;
-    public final LongAdder transactionCheckAnswerMillis;
-    public final LongAdder transactionChecksAnswered;
 
     TopicRuntime(PulsarService pulsar) throws Exception {
         ServiceConfiguration conf = pulsar.getConfiguration();
@@ -100,39 +88,9 @@ public final class TopicRuntime implements AutoCloseable {
             m.counter("appended_late_within", "appends completed at most le milliseconds after their due time",
                     () -> appendLateness.cumulative(bucket), "le", Long.toString(IndexStats.LATENESS_BOUNDS_MS[i]));
         }
-        retryMetrics = new MagnetarMetrics("retry", conf.getClusterName());
-        retryCounters = new FailedMessages.Counters(
-                retryMetrics.counter("redeliveries", "failed messages held for redelivery after their back-off"),
-                retryMetrics.counter("dead_letters", "failed messages moved to their dead-letter topic"),
-                retryMetrics.counter("fallbacks", "failed messages left to Pulsar's own redelivery (unreadable, "
-                        + "encrypted, or their copy could not be stored)"),
-                retryMetrics.counter("repeated_failures", "failures of entries already taken over, whose "
-                        + "acknowledgement a crash lost: acknowledged again, not taken over twice"));
-        retryPolicyInvalid = retryMetrics.counter("policy_invalid",
-                "failures left to Pulsar because the subscription's or namespace's retry keys are invalid");
-        deadLettersPublished = retryMetrics.counter("dead_letters_published",
-                "dead letters published to their dead-letter topic");
-        retryMetrics.bind(pulsar);
+        retryMetrics = new RetryMetrics(pulsar);
         publisher = new MessagePublisher(pulsar::getClient, pulsar::getBrokerId);
-        transactionMetrics = new MagnetarMetrics("transaction", conf.getClusterName());
-        halvesHeld = transactionMetrics.counter("half_messages", "half messages stored");
-        transactionsCommitted = transactionMetrics.counter("committed", "transactions committed (appended)");
-        transactionsRolledBack = transactionMetrics.counter("rolled_back", "transactions rolled back");
-        transactionUnknowns = transactionMetrics.counter("unknown_answers", "UNKNOWN resolutions received");
-        transactionChecks = transactionMetrics.counter("checks_sent", "check-backs published to producer groups");
-        transactionsCheckMax = transactionMetrics.counter("check_max_reached",
-                "half messages moved to the check-max topic after their last check");
-        transactionResolutionsIgnored = transactionMetrics.counter("resolutions_ignored",
-                "resolutions of transactions already resolved the same way (or before a restart)");
-        transactionResolutionsRefused = transactionMetrics.counter("resolutions_refused",
-                "resolutions refused: unknown transaction, another group, or the opposite of its outcome");
-        transactionSendsRefused = transactionMetrics.counter("sends_refused",
-                "half messages or resolutions refused at publish for bad properties");
-        transactionCheckAnswerMillis = transactionMetrics.counter("check_answer_millis",
-                "summed time from a check-back to the resolution that answered it (divide by checks_answered)");
-        transactionChecksAnswered = transactionMetrics.counter("checks_answered",
-                "resolutions that answered a check-back");
-        transactionMetrics.bind(pulsar);
+        transactionMetrics = new TransactionMetrics(pulsar);
         redeliveryRouting = conf.getEntryFilterNames() != null && conf.getEntryFilterNames().contains(ENTRY_FILTER);
         if (!redeliveryRouting) {
             log.warn("entryFilterNames does not list {}: broker-side retry and dead letters stay off on this broker "
@@ -144,6 +102,14 @@ public final class TopicRuntime implements AutoCloseable {
     /** The tenant's features: one map lookup, shared by every feature check of a publish. */
     FeatureSet features(String tenant) {
         return context.flags().effective(tenant);
+    }
+
+    public TransactionMetrics transactionMetrics() {
+        return transactionMetrics;
+    }
+
+    public RetryMetrics retryMetrics() {
+        return retryMetrics;
     }
 
     public TransactionRules transactionRules() {

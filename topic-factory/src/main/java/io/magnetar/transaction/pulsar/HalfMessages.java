@@ -7,6 +7,7 @@ import io.magnetar.topic.pulsar.TopicRuntime;
 import io.magnetar.transaction.Resolution;
 import io.magnetar.transaction.TransactionDecision;
 import io.magnetar.transaction.TransactionProperties;
+import io.magnetar.transaction.TransactionRules.Outcome;
 import io.magnetar.transaction.TransactionRules;
 import io.netty.buffer.ByteBuf;
 import java.util.LinkedHashMap;
@@ -47,7 +48,6 @@ public final class HalfMessages {
     private static final String CHECKS_PREFIX = "txn-checks:";
     private static final int REMEMBERED_OUTCOMES = 100_000;
 
-    private enum Outcome { COMMITTING, COMMITTED, ROLLED_BACK, CHECK_MAX }
 
     private final TopicScheduler scheduler;
     private final TopicRuntime runtime;
@@ -105,13 +105,13 @@ public final class HalfMessages {
             return refuse(id, "no such transaction on " + topicName);
         }
         if (scheduler.acknowledged(txn)) {
-            runtime.transactionResolutionsIgnored.increment();
+            runtime.transactionMetrics().resolutionsIgnored.increment();
             log.info("[{}] Transaction {} was resolved before; {} from group {} ignored", topicName, id,
                     resolve.resolution(), resolve.group());
             return CompletableFuture.completedFuture(txn);
         }
         if (resolve.resolution() == Resolution.UNKNOWN) {
-            runtime.transactionUnknowns.increment();
+            runtime.transactionMetrics().unknowns.increment();
             return CompletableFuture.completedFuture(txn);
         }
         ByteBuf cached = take(txn);
@@ -178,7 +178,7 @@ public final class HalfMessages {
         }
         String group = property(TimerRecord.message(record), TransactionProperties.PRODUCER_GROUP);
         if (!resolve.group().equals(group)) {
-            runtime.transactionResolutionsRefused.increment();
+            runtime.transactionMetrics().resolutionsRefused.increment();
             return refuse(id, "the transaction belongs to producer group '" + group + "', not '" + resolve.group()
                     + "'");
         }
@@ -187,17 +187,17 @@ public final class HalfMessages {
             if (known != null) {
                 return alreadyResolved(txn, id, known, resolve.resolution());
             }
-            outcomes.put(txn, resolve.resolution() == Resolution.COMMIT ? Outcome.COMMITTING : Outcome.ROLLED_BACK);
+            outcomes.put(txn, Outcome.applying(resolve.resolution()));
         }
         Long asked = checkedAt.remove(txn);
         if (asked != null) {
-            runtime.transactionCheckAnswerMillis.add(System.currentTimeMillis() - asked);
-            runtime.transactionChecksAnswered.increment();
+            runtime.transactionMetrics().checkAnswerMillis.add(System.currentTimeMillis() - asked);
+            runtime.transactionMetrics().checksAnswered.increment();
         }
         if (resolve.resolution() == Resolution.ROLLBACK) {
             scheduler.acknowledge(txn);
             forgetChecks(txn);
-            runtime.transactionsRolledBack.increment();
+            runtime.transactionMetrics().rolledBack.increment();
             log.info("[{}] Transaction {} rolled back by group {}", topicName, id, group);
             return CompletableFuture.completedFuture(txn);
         }
@@ -207,7 +207,7 @@ public final class HalfMessages {
             synchronized (outcomes) {
                 outcomes.put(txn, Outcome.COMMITTED);
             }
-            runtime.transactionsCommitted.increment();
+            runtime.transactionMetrics().committed.increment();
             log.info("[{}] Transaction {} committed by group {}", topicName, id, group);
             return txn;
         });
@@ -225,25 +225,20 @@ public final class HalfMessages {
 
     private CompletableFuture<Position> alreadyResolved(Position txn, String id, Outcome known,
                                                         Resolution resolution) {
-        if (known == Outcome.COMMITTING) {
-            CompletableFuture<Position> running = commits.get(txn);
-            if (resolution == Resolution.COMMIT && running != null) {
-                return running;
-            }
+        CompletableFuture<Position> running = commits.get(txn);
+        TransactionRules.ResolutionStep step = TransactionRules.onResolution(known, resolution, running != null);
+        if (step instanceof TransactionRules.ResolutionStep.JoinRunning) {
+            return running;
         }
-        boolean same = resolution == Resolution.UNKNOWN
-                || resolution == Resolution.COMMIT && (known == Outcome.COMMITTED || known == Outcome.COMMITTING)
-                || resolution == Resolution.ROLLBACK && known == Outcome.ROLLED_BACK;
-        if (same) {
-            runtime.transactionResolutionsIgnored.increment();
+        if (step instanceof TransactionRules.ResolutionStep.Ignore) {
+            runtime.transactionMetrics().resolutionsIgnored.increment();
             return CompletableFuture.completedFuture(txn);
         }
-        runtime.transactionResolutionsRefused.increment();
-        return refuse(id, "it was already " + switch (known) {
-            case COMMITTING, COMMITTED -> "committed";
-            case ROLLED_BACK -> "rolled back";
-            case CHECK_MAX -> "moved to " + TransactionProperties.CHECK_MAX_TOPIC + " after its last check";
-        });
+        if (step instanceof TransactionRules.ResolutionStep.Refuse refusal) {
+            runtime.transactionMetrics().resolutionsRefused.increment();
+            return refuse(id, refusal.reason());
+        }
+        throw new IllegalStateException("transaction " + id + " has a known outcome " + known);
     }
 
     private CompletableFuture<Position> refuse(String id, String reason) {
@@ -275,7 +270,7 @@ public final class HalfMessages {
                                 log.warn("[{}] Check {} of transaction {} could not reach {}: {}", topicName,
                                         check.checkTimes(), id, checkTopic, error.toString());
                             } else {
-                                runtime.transactionChecks.increment();
+                                runtime.transactionMetrics().checks.increment();
                             }
                         });
             } finally {
@@ -319,7 +314,7 @@ public final class HalfMessages {
                 }
                 scheduler.acknowledge(txn);
                 forgetChecks(txn);
-                runtime.transactionsCheckMax.increment();
+                runtime.transactionMetrics().checkMaxReached.increment();
                 log.warn("[{}] Transaction {} of group {} unresolved after {} checks: moved to {}", topicName, id,
                         group, sentChecks, checkMaxTopic);
             });
