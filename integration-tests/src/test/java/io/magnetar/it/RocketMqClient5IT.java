@@ -41,10 +41,7 @@ class RocketMqClient5IT {
         int port = Ports.free();
         rocketMqAddress = "127.0.0.1:" + port;
         pulsar = StandaloneCluster.builder("rocketmq5")
-                .conf("messagingProtocols", "rocketmq")
-                .conf("rocketmqListeners", "rocketmq://127.0.0.1:" + port)
-                .conf("brokerEntryMetadataInterceptors",
-                        "org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor")
+                .rocketMq(port)
                 .start();
         pulsarClient = pulsar.newClient();
     }

@@ -66,10 +66,7 @@ class RocketMqProtocolIT {
         int port = Ports.free();
         rocketMqAddress = "127.0.0.1:" + port;
         pulsar = StandaloneCluster.builder("rocketmq")
-                .conf("messagingProtocols", "rocketmq")
-                .conf("rocketmqListeners", "rocketmq://127.0.0.1:" + port)
-                .conf("brokerEntryMetadataInterceptors",
-                        "org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor")
+                .rocketMq(port)
                 // Pulsar persists at most one mark-delete per second and cursor (Pulsar's default); later ones
                 // reach BookKeeper within managedLedgerCursorPositionFlushSeconds. The kill -9 scenario checks
                 // exact offsets, so every commit is persisted at once here.

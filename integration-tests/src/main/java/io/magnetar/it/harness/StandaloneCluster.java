@@ -131,6 +131,18 @@ public final class StandaloneCluster implements PulsarCluster {
             return this;
         }
 
+        /**
+         * With the RocketMQ protocol handler on at {@code 127.0.0.1:port}: the lines {@code conf/magnetar.conf}
+         * carries commented out (the handler's offsets are the broker-entry indexes).
+         */
+        public Builder rocketMq(int port) {
+            conf.put("messagingProtocols", "rocketmq");
+            conf.put("rocketmqListeners", "rocketmq://127.0.0.1:" + port);
+            conf.put("brokerEntryMetadataInterceptors",
+                    "org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor");
+            return this;
+        }
+
         /** The token the harness's readiness probes send, for brokers with authentication on. */
         public Builder adminToken(String token) {
             this.adminToken = token;
