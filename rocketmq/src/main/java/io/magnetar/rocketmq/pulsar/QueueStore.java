@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.Entry;
 import org.apache.bookkeeper.mledger.ManagedCursor;
@@ -116,17 +117,17 @@ final class QueueStore {
 
     /** The first entry whose last offset is at or past {@code offset} (the first entry if none is before it). */
     private static CompletableFuture<Position> entryContaining(ManagedLedger ledger, long offset) {
-        return ledger.asyncFindPosition(entry -> {
+        return ledger.asyncFindPosition(releasing(entry -> {
             long last = EntryMessages.lastOffset(entry.getDataBuffer());
             return last >= 0 && last < offset;
-        }).thenApply(p -> p == null ? ledger.getNextValidPosition(ledger.getFirstPosition()) : p);
+        })).thenApply(p -> p == null ? ledger.getNextValidPosition(ledger.getFirstPosition()) : p);
     }
 
     /** The first offset of the first entry published at or after {@code timestamp}. */
     CompletableFuture<Long> searchByTime(PersistentTopic topic, long timestamp) {
         ManagedLedger ledger = topic.getManagedLedger();
         long maxOffset = maxOffset(topic);
-        return ledger.asyncFindPosition(entry -> EntryMessages.publishTime(entry.getDataBuffer()) < timestamp)
+        return ledger.asyncFindPosition(releasing(entry -> EntryMessages.publishTime(entry.getDataBuffer()) < timestamp))
                 .thenCompose(p -> {
                     Position position = p == null ? ledger.getNextValidPosition(ledger.getFirstPosition()) : p;
                     if (position.compareTo(ledger.getLastConfirmedEntry()) > 0) {
@@ -221,6 +222,20 @@ final class QueueStore {
                 throw new UncheckedIOException(e);
             }
         });
+    }
+
+    /**
+     * A search predicate that releases each entry it is given: the managed ledger's find (OpFindNewest) hands every
+     * entry it reads to the predicate and never releases it itself.
+     */
+    private static Predicate<Entry> releasing(Predicate<Entry> test) {
+        return entry -> {
+            try {
+                return test.test(entry);
+            } finally {
+                entry.release();
+            }
+        };
     }
 
     private interface EntryFunction<T> {
