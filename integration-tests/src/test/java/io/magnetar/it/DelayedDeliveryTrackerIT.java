@@ -69,11 +69,7 @@ class DelayedDeliveryTrackerIT {
                 .brokerConf("magnetarDelayedSealThreshold", "50")
                 .brokerConf("magnetarDelayedChunkSize", "10")
                 .start();
-        client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
-                .operationTimeout(60, TimeUnit.SECONDS)
-                // reconnect within seconds after the owner is killed (the default backoff grows to 60 s)
-                .startingBackoffInterval(100, TimeUnit.MILLISECONDS).maxBackoffInterval(2, TimeUnit.SECONDS)
-                .build();
+        client = cluster.newReconnectingClient();
         admin = cluster.newAdmin(0);
     }
 

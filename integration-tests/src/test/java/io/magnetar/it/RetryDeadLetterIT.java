@@ -82,10 +82,7 @@ class RetryDeadLetterIT {
     void startClusterWithRetryAndDeadLetterOnForPublic() throws Exception {
         cluster = MultiBrokerCluster.builder("retry").brokers(2)
                 .brokerConf("webSocketServiceEnabled", "true").start();
-        client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
-                .operationTimeout(60, TimeUnit.SECONDS)
-                .startingBackoffInterval(100, TimeUnit.MILLISECONDS).maxBackoffInterval(2, TimeUnit.SECONDS)
-                .build();
+        client = cluster.newReconnectingClient();
         admin = cluster.newAdmin(0);
         Http.Response on = Http.put(cluster.broker(0).webUrl() + "/magnetar/v1/tenants/public/features",
                 "{\"retry\":true,\"deadLetter\":true}");

@@ -66,11 +66,7 @@ class ScheduledMessagesIT {
     @BeforeAll
     void startClusterWithDelayOnForPublic() throws Exception {
         cluster = MultiBrokerCluster.builder("scheduled").brokers(2).start();
-        client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
-                .operationTimeout(60, TimeUnit.SECONDS)
-                // reconnect within seconds after the owner is killed (the default backoff grows to 60 s)
-                .startingBackoffInterval(100, TimeUnit.MILLISECONDS).maxBackoffInterval(2, TimeUnit.SECONDS)
-                .build();
+        client = cluster.newReconnectingClient();
         admin = cluster.newAdmin(0);
         Http.Response on = Http.put(cluster.broker(0).webUrl() + "/magnetar/v1/tenants/public/features",
                 "{\"delay\":true}");

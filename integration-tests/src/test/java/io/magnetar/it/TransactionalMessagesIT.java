@@ -94,10 +94,7 @@ class TransactionalMessagesIT {
                 .brokerConf("magnetarTransactionTimeoutSeconds", "1")
                 .brokerConf("magnetarTransactionCheckIntervalSeconds", "2")
                 .brokerConf("magnetarTransactionCheckMax", Integer.toString(CHECK_MAX)).start();
-        client = PulsarClient.builder().serviceUrl(cluster.serviceUrl())
-                .operationTimeout(60, TimeUnit.SECONDS)
-                .startingBackoffInterval(100, TimeUnit.MILLISECONDS).maxBackoffInterval(2, TimeUnit.SECONDS)
-                .build();
+        client = cluster.newReconnectingClient();
         admin = cluster.newAdmin(0);
     }
 

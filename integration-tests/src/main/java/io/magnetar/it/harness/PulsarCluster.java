@@ -33,6 +33,18 @@ public interface PulsarCluster extends AutoCloseable {
         return PulsarClient.builder().serviceUrl(serviceUrl()).build();
     }
 
+    /**
+     * A client for tests that kill or unload the owner: it reconnects within seconds (the default back-off grows
+     * to 60 s) and gives an operation 60 s; the caller closes it.
+     */
+    default PulsarClient newReconnectingClient() throws PulsarClientException {
+        return PulsarClient.builder().serviceUrl(serviceUrl())
+                .operationTimeout(60, java.util.concurrent.TimeUnit.SECONDS)
+                .startingBackoffInterval(100, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .maxBackoffInterval(2, java.util.concurrent.TimeUnit.SECONDS)
+                .build();
+    }
+
     /** An admin client for the given broker's web service; the caller closes it. */
     default PulsarAdmin newAdmin(int brokerIndex) throws PulsarClientException {
         return PulsarAdmin.builder().serviceHttpUrl(broker(brokerIndex).webUrl()).build();
